@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# A PostgreSQL cluster of our own, run as a non-root user on a free loopback port.
+#   pg.sh start DIR [PORT]   initialise DIR if needed and start; prints the connection string
+#   pg.sh stop DIR
+set -euo pipefail
+
+bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+cmd=${1:?start|stop}
+dir=${2:?data directory}
+
+as_owner() {
+  # initdb refuses to run as root: when we are root, the cluster belongs to `postgres`.
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+free_port() {
+  python3 - <<'PY'
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
+PY
+}
+
+case "$cmd" in
+  start)
+    port=${3:-$(free_port)}
+    mkdir -p "$dir"
+    if [ "$(id -u)" -eq 0 ]; then
+      id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+      chown postgres "$dir"
+      chmod a+x "$(dirname "$dir")"
+    fi
+    if [ ! -f "$dir/pgdata/PG_VERSION" ]; then
+      as_owner "$bindir/initdb" -D "$dir/pgdata" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+        || { cat "$dir/initdb.log" >&2; exit 1; }
+    fi
+    if as_owner "$bindir/pg_ctl" -D "$dir/pgdata" status >/dev/null 2>&1; then
+      # Already running: report the port it really listens on (line 4 of postmaster.pid).
+      echo "Host=127.0.0.1;Port=$(sed -n 4p "$dir/pgdata/postmaster.pid");Username=postgres"; exit 0
+    fi
+    as_owner "$bindir/pg_ctl" -D "$dir/pgdata" -l "$dir/postgres.log" -w -t 60 start \
+      -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null \
+      || { tail -n 30 "$dir/postgres.log" >&2; exit 1; }
+    echo "Host=127.0.0.1;Port=$port;Username=postgres"
+    ;;
+  stop)
+    if [ -f "$dir/pgdata/postmaster.pid" ]; then
+      as_owner "$bindir/pg_ctl" -D "$dir/pgdata" -m fast -w stop >/dev/null || true
+    fi
+    ;;
+  *) echo "usage: pg.sh start|stop DIR [PORT]" >&2; exit 2 ;;
+esac
