@@ -20,7 +20,6 @@ dotnet test CityContact.sln -c Release --no-build -nologo -v quiet \
   --logger "console;verbosity=normal" --results-directory "$work/results" 2>&1 | tee "$work/test.log" || status=$?
 
 # One line of totals over every test assembly.
-awk '/^(Passed|Failed)! +- Failed:/ {
-       gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1); if ($i == "Total:") t += $(i+1) } }
+awk '/^Total tests:/ { t += $3 } /^ +Passed:/ { p += $2 } /^ +Failed:/ { f += $2 } /^ +Skipped:/ { s += $2 }
      END { printf "\nTOTAL: %d tests, %d passed, %d failed, %d skipped\n", t, p, f, s }' "$work/test.log"
 exit $status
