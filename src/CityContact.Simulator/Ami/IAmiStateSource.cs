@@ -18,7 +18,8 @@ public interface IAmiStateSource
 /// <param name="IsTrunk">The trunk is identified by IP: no auth, a static contact, unlimited contacts.</param>
 /// <param name="ContactUri">The registered (or static) contact, or null when none.</param>
 /// <param name="CallerId">The endpoint's <c>callerid</c> setting, e.g. <c>"Agent One" &lt;agent1&gt;</c>.</param>
-public sealed record AmiEndpointView(string Name, bool IsTrunk, string? ContactUri, int ActiveChannels, string CallerId, string Context)
+/// <param name="RegisteredAt">When the contact registered (null for the trunk's static contact).</param>
+public sealed record AmiEndpointView(string Name, bool IsTrunk, string? ContactUri, int ActiveChannels, string CallerId, string Context, DateTimeOffset? RegisteredAt)
 {
     /// <summary>The DeviceState text of PJSIPShowEndpoints.</summary>
     public string DeviceState => ContactUri is null ? "Unavailable" : ActiveChannels > 0 ? "In use" : "Not in use";
