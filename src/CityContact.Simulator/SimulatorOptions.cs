@@ -54,6 +54,13 @@ public sealed class SimulatorOptions
     /// <summary>PJSIP endpoints that stand for agents' deskphones (they can register, ring and answer).</summary>
     public IReadOnlyList<string> PhoneEndpoints { get; init; } = ["agent1", "agent2"];
 
+    /// <summary>Caller ID names of the deskphones (a created channel's caller is the phone's own id).</summary>
+    public IReadOnlyDictionary<string, string> PhoneCallerNames { get; init; } = new Dictionary<string, string>
+    {
+        ["agent1"] = "Agent One",
+        ["agent2"] = "Agent Two",
+    };
+
     /// <summary>PJSIP endpoint name of the SIP trunk (channel names PJSIP/{trunk}-0000000N).</summary>
     public string TrunkEndpoint { get; init; } = "trunk";
 

@@ -88,6 +88,7 @@ internal sealed class SimBridge
     public required string App { get; init; }
     public List<SimChannel> Channels { get; } = [];
     public string? MohClass { get; set; }
+    public bool EmptiedByHangup { get; set; }
     public List<SimPlayback> PlaybackQueue { get; } = [];
     public string Technology => Type == "holding" ? "holding_bridge" : "simple_bridge";
 }
