@@ -137,20 +137,16 @@ public sealed class AmiClient : IAsyncDisposable
         _events.Writer.TryComplete();
     }
 
+    /// <summary>Stops at once, without Logoff (use <see cref="StopAsync"/> for a clean goodbye).</summary>
     public async ValueTask DisposeAsync()
     {
-        if (State != AmiConnectionState.Stopped || !_run.IsCompleted)
+        lock (_stateGate)
         {
-            using var timeout = new CancellationTokenSource(_options.ActionTimeout);
-            try
-            {
-                await StopAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                _logger.LogWarning("AMI client did not stop within {Timeout}", _options.ActionTimeout);
-            }
+            _state = AmiConnectionState.Stopped;
         }
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _run.ConfigureAwait(false);
+        _events.Writer.TryComplete();
         _stopping.Dispose();
     }
 
