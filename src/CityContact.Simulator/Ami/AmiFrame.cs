@@ -12,7 +12,7 @@ internal sealed class AmiFrame
 
     public static AmiFrame ListEvent(string name, string actionId) => new AmiFrame().Add("Event", name).Add("ActionID", actionId);
 
-    public static AmiFrame Response(string status, string actionId) => new AmiFrame().Add("Response", status).AddActionId(actionId);
+    public static AmiFrame Response(string status, string? actionId) => new AmiFrame().Add("Response", status).AddActionId(actionId);
 
     public AmiFrame Add(string key, string value)
     {
