@@ -80,8 +80,8 @@ public sealed class ChannelsResource
     public Task AnswerAsync(string channelId, CancellationToken cancellationToken) =>
         Post(channelId, "/answer", null, cancellationToken);
 
-    /// <summary>Hangs up; <paramref name="reason"/> is one of <see cref="HangupReasons"/>.</summary>
-    public Task HangupAsync(string channelId, string reason, CancellationToken cancellationToken) =>
+    /// <summary>Hangs up; <paramref name="reason"/> is one of <see cref="HangupReasons"/>, or null for Asterisk's default.</summary>
+    public Task HangupAsync(string channelId, string? reason, CancellationToken cancellationToken) =>
         _http.SendAsync(HttpMethod.Delete, "channels/" + Segment(channelId), new AriQuery().Add("reason", reason), null, cancellationToken);
 
     public Task RingAsync(string channelId, CancellationToken cancellationToken) =>
