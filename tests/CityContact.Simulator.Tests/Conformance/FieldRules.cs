@@ -56,7 +56,8 @@ public static partial class FieldRules
         new("..target_uri", FieldCheck.UriWithId, "\"channel:<id>\" / \"bridge:<id>\""),
         new("..name", FieldCheck.ChannelName, "channel names carry a per-run counter (PJSIP/trunk-00000001)",
             When: holder => holder.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String && IsChannelName(n.GetString()!)),
-        new("$.value", FieldCheck.ChannelName, "BRIDGEPEER holds the peer's channel name", When: holder => VariableIs(holder, "BRIDGEPEER")),
+        new("$.value", FieldCheck.ChannelName, "BRIDGEPEER holds the peer's channel name (empty once the peer left)",
+            When: holder => VariableIs(holder, "BRIDGEPEER") && IsChannelName(holder.GetProperty("value").GetString() ?? "")),
 
         // Times of the run.
         new("..timestamp", FieldCheck.Timestamp, "time of the event or ping"),

@@ -59,14 +59,7 @@ public sealed class RawWebSocketClient : IAsyncDisposable
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request.ToString()), ct);
 
         var (status, reason, headers) = await ReadHeadAsync(stream, ct);
-        var body = "";
-        if (status != 101)
-        {
-            var length = headers.Where(h => h.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)).Select(h => int.Parse(h.Value, System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
-            var buffer = new byte[length];
-            await stream.ReadExactlyAsync(buffer, ct);
-            body = Encoding.UTF8.GetString(buffer);
-        }
+        var body = status == 101 ? "" : await ReadBodyAsync(stream, headers, ct);
         var answer = new UpgradeAnswer(status, reason, headers, body, key);
         var socket = status == 101
             ? WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = Timeout.InfiniteTimeSpan })
@@ -143,6 +136,50 @@ public sealed class RawWebSocketClient : IAsyncDisposable
         {
             _frames.Writer.TryComplete();
         }
+    }
+
+    /// <summary>The body of a refused upgrade, framed by Content-Length, chunked, or by the end of the connection.</summary>
+    private static async Task<string> ReadBodyAsync(Stream stream, List<KeyValuePair<string, string>> headers, CancellationToken ct)
+    {
+        string? Header(string name) => headers.FirstOrDefault(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Value;
+        var body = new MemoryStream();
+        if (Header("Content-Length") is { } length)
+        {
+            var buffer = new byte[int.Parse(length, System.Globalization.CultureInfo.InvariantCulture)];
+            await stream.ReadExactlyAsync(buffer, ct);
+            body.Write(buffer);
+        }
+        else if (Header("Transfer-Encoding")?.Contains("chunked", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            while (true)
+            {
+                var size = Convert.ToInt32((await ReadLineAsync(stream, ct)).Split(';')[0].Trim(), 16);
+                var chunk = new byte[size + 2]; // the chunk and its CRLF
+                await stream.ReadExactlyAsync(chunk, ct);
+                if (size == 0)
+                {
+                    break;
+                }
+                body.Write(chunk, 0, size);
+            }
+        }
+        else
+        {
+            await stream.CopyToAsync(body, ct);
+        }
+        return Encoding.UTF8.GetString(body.ToArray());
+    }
+
+    private static async Task<string> ReadLineAsync(Stream stream, CancellationToken ct)
+    {
+        var line = new List<byte>();
+        var one = new byte[1];
+        while (line.Count < 2 || !(line[^2] == '\r' && line[^1] == '\n'))
+        {
+            await stream.ReadExactlyAsync(one, ct);
+            line.Add(one[0]);
+        }
+        return Encoding.ASCII.GetString([.. line], 0, line.Count - 2);
     }
 
     private static async Task<(int Status, string Reason, List<KeyValuePair<string, string>> Headers)> ReadHeadAsync(Stream stream, CancellationToken ct)

@@ -52,7 +52,7 @@ public sealed class ScenarioReplayer(Transcript transcript, IAsteriskUnderTest t
     private readonly Dictionary<string, RawWebSocketClient> _sockets = new(StringComparer.Ordinal);
     private readonly List<StepFailure> _failures = [];
     private long _sequence;
-    private long _lastActionSequence;
+    private readonly Dictionary<int, long> _actionSequences = [];
     private TimeSpan _clock;
     private string? _latestCallKey;
     private (RequestStep Request, ActualResponse Response)? _pending;
@@ -103,7 +103,7 @@ public sealed class ScenarioReplayer(Transcript transcript, IAsteriskUnderTest t
         await AdvanceClockToAsync(step.T, ct);
         var query = _ids.Substitute(step.QueryString);
         var pathAndQuery = _ids.Substitute(step.Path) + (query.Length > 0 ? "?" + query : "");
-        _lastActionSequence = Interlocked.Increment(ref _sequence);
+        _actionSequences[step.Index] = Interlocked.Increment(ref _sequence);
 
         if (step.WebSocket is { } name)
         {
@@ -274,7 +274,7 @@ public sealed class ScenarioReplayer(Transcript transcript, IAsteriskUnderTest t
         {
             return Fail(expected, new Difference("$", $"no frame on {expected.WebSocket} within {FrameTimeout.TotalSeconds} s once the clock passed t={expected.T} (expected {(expected.IsClose ? "a close frame" : expected.Type)})"), fatal: true);
         }
-        if (frame.Sequence < _lastActionSequence && PrecedingAction(expected) is { } cause)
+        if (LatestCertainCause(expected) is { } cause && frame.Sequence < _actionSequences[cause.Index])
         {
             Fail(expected, new Difference("$", $"arrived before {cause.Label} was made"), fatal: false);
         }
@@ -347,7 +347,7 @@ public sealed class ScenarioReplayer(Transcript transcript, IAsteriskUnderTest t
             CallerSpeaks speech => speech with { CallKey = _latestCallKey },
             _ => action,
         };
-        _lastActionSequence = Interlocked.Increment(ref _sequence);
+        _actionSequences[step.Index] = Interlocked.Increment(ref _sequence);
         try
         {
             await target.PerformAsync(action, ct);
@@ -392,9 +392,32 @@ public sealed class ScenarioReplayer(Transcript transcript, IAsteriskUnderTest t
         .Select(s => (TimeSpan?)TimeSpan.FromSeconds(s.T))
         .FirstOrDefault();
 
-    private TranscriptStep? PrecedingAction(TranscriptStep before) => transcript.Steps
-        .Take(before.Index)
-        .LastOrDefault(IsAction);
+    /// <summary>
+    /// The latest action that surely happened before the event was sent: a stimulus, a close, or a request whose response
+    /// the transcript shows before the event. A request still unanswered at the event may have raced it (ari-variables-
+    /// and-info.json: the varset of POST variable came after the next GET was sent), so it proves nothing.
+    /// </summary>
+    private TranscriptStep? LatestCertainCause(EventStep evt)
+    {
+        var answered = false;
+        for (var i = evt.Index - 1; i >= 0; i--)
+        {
+            var step = transcript.Steps[i];
+            if (step is ResponseStep)
+            {
+                answered = true;
+            }
+            else if (step is RequestStep request && (answered || request.IsClose) || step is StimulusStep && IsAction(step))
+            {
+                return step;
+            }
+            else if (step is RequestStep)
+            {
+                answered = false;
+            }
+        }
+        return null;
+    }
 
     private static bool IsAction(TranscriptStep step) =>
         step is RequestStep || step is StimulusStep stimulus && StimulusTable.Translate(stimulus) is not null;
