@@ -1,4 +1,5 @@
 using System.Net;
+using CityContact.Simulator.Ami;
 using CityContact.Simulator.AriServer;
 using CityContact.Simulator.Changes;
 using CityContact.Simulator.Core;
@@ -41,6 +42,9 @@ public sealed class AsteriskSimulator : IAsyncDisposable
     /// <summary>The SIP trunk that brings citizens' calls.</summary>
     public SimulatedTrunk Trunk { get; }
 
+    /// <summary>The AMI server (for tests: <see cref="AmiServer.DropConnections"/>).</summary>
+    public AmiServer? Ami { get; private set; }
+
     public static async Task<AsteriskSimulator> StartAsync(SimulatorOptions options, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -62,8 +66,16 @@ public sealed class AsteriskSimulator : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var simulator = new AsteriskSimulator(app, core, new Uri(address.TrimEnd('/') + "/"));
 
-        // AMI: the AMI server (Ami/) starts its TCP listener here, subscribed through SubscribeStateChanges,
-        // and sets AmiPort, so that both ports are known when StartAsync returns.
+        simulator.Ami = new AmiServer(new AmiServerOptions
+        {
+            ListenAddress = options.ListenAddress,
+            Port = options.AmiPort,
+            Users = new Dictionary<string, string> { [options.AmiUser] = options.AmiSecret },
+            FailedLoginDelay = options.AmiFailedLoginDelay,
+            Time = options.Time,
+        }, new SimulatorAmiState(simulator));
+        await simulator.Ami.StartAsync(ct).ConfigureAwait(false);
+        simulator.AmiPort = simulator.Ami.Port;
         return simulator;
     }
 
@@ -103,6 +115,10 @@ public sealed class AsteriskSimulator : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Ami is not null)
+        {
+            await Ami.DisposeAsync().ConfigureAwait(false);
+        }
         _core.Shutdown();
         await _ari.StopAsync(CancellationToken.None).ConfigureAwait(false);
         await _ari.DisposeAsync().ConfigureAwait(false);

@@ -17,6 +17,9 @@ public sealed class SimulatorOptions
     public string AmiUser { get; init; } = "cc";
     public string AmiSecret { get; init; } = "cc";
 
+    /// <summary>Asterisk answers a bad AMI login after about a second, then hangs up; tests shorten it.</summary>
+    public TimeSpan AmiFailedLoginDelay { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Every timer of the simulator (media lengths, ring timeouts, recording limits, answer delays) runs on this clock.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
