@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using CityContact.Simulator;
+using CityContact.Telephony.Ari;
+using CityContact.Telephony.Ari.Models;
+using CityContact.Telephony.Ari.Rest;
+using Xunit;
+
+namespace CityContact.Telephony.Tests.Ari;
+
+/// <summary>The whole ARI client against the in-process Asterisk simulator over real sockets.</summary>
+public sealed class AriClientSimulatorTests : IAsyncLifetime, IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly HttpClient _http = new();
+    private readonly ListLoggerFactory _logs = new();
+    private AsteriskSimulator _sim = null!;
+
+    public async Task InitializeAsync() =>
+        _sim = await AsteriskSimulator.StartAsync(new SimulatorOptions { DefaultMediaLength = TimeSpan.FromMilliseconds(50) });
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _sim.DisposeAsync();
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _stop.Dispose();
+        _logs.Dispose();
+    }
+
+    private AriClient Client() => new(_http, new AriOptions
+    {
+        BaseUrl = _sim.AriBaseUrl,
+        User = "cc",
+        Password = "cc",
+        ReconnectMinDelay = TimeSpan.FromMilliseconds(50),
+        ReconnectMaxDelay = TimeSpan.FromMilliseconds(400),
+        PingInterval = TimeSpan.FromSeconds(1),
+        PingTimeout = TimeSpan.FromSeconds(2),
+    }, _logs);
+
+    private async Task<Task> RunAsync(AriClient client, AriEventDispatcher.Handler handler)
+    {
+        var run = client.RunAsync(handler, _stop.Token);
+        await _sim.WaitUntilAsync(s => s.ConnectedApplications.Contains("citycontact"), _stop.Token).WaitAsync(Patience);
+        await Eventually.TrueAsync(() => client.State == AriConnectionState.Connected, Patience);
+        return run;
+    }
+
+    [Fact]
+    public async Task Inbound_call_is_answered_played_to_and_hung_up_and_then_is_not_found()
+    {
+        var client = Client();
+        var events = new ReceivedEvents();
+        var run = await RunAsync(client, events.HandleAsync);
+        Assert.Equal(AriConnectionState.Connected, client.State);
+
+        var caller = _sim.Trunk.Dial(from: "+40256123456", to: "0256969");
+        var start = await events.WaitForAsync<StasisStart>(s => s.Channel.Id == caller.ChannelId, Patience);
+        await client.Rest.Channels.AnswerAsync(caller.ChannelId, _stop.Token);
+        var playback = await client.Rest.Channels.PlayAsync(caller.ChannelId, "sound:hello-world", null, null, _stop.Token);
+        var finished = await events.WaitForAsync<PlaybackFinished>(p => p.Playback.Id == playback.Id, Patience);
+        await client.Rest.Channels.HangupAsync(caller.ChannelId, HangupReasons.Normal, _stop.Token);
+        await events.WaitForAsync<StasisEnd>(s => s.Channel.Id == caller.ChannelId, Patience);
+
+        Assert.Equal(["inbound", "0256969"], start.Args);
+        Assert.Equal("+40256123456", start.Channel.Caller.Number);
+        Assert.Equal("done", finished.Playback.State);
+        var ofCall = events.All.Where(e => AriEventLanes.KeyOf(e) == caller.ChannelId).Select(e => e.Type).ToList();
+        Assert.Equal("StasisStart", ofCall[0]);
+        Assert.Equal("StasisEnd", ofCall[^1]);
+        Assert.True(ofCall.IndexOf("PlaybackStarted") < ofCall.IndexOf("PlaybackFinished"));
+        Assert.True(ofCall.IndexOf("ChannelHangupRequest") < ofCall.IndexOf("StasisEnd"));
+        var gone = await Assert.ThrowsAsync<AriNotFoundException>(() => client.Rest.Channels.AnswerAsync(caller.ChannelId, _stop.Token));
+        Assert.Equal("Channel not found", gone.AsteriskMessage);
+        Assert.False(await client.Rest.Channels.HangupAsync(caller.ChannelId, HangupReasons.Normal, _stop.Token).IgnoreNotFound());
+        Assert.All(_sim.Requests, r => Assert.DoesNotContain("api_key", r.ToString(), StringComparison.Ordinal));
+
+        await _stop.CancelAsync();
+        await run.WaitAsync(Patience);
+        Assert.Equal(AriConnectionState.Disconnected, client.State);
+    }
+
+    [Fact]
+    public async Task Dropped_websocket_mid_call_reconnects_raises_Reconnected_and_the_call_is_adopted_again()
+    {
+        var client = Client();
+        var events = new ReceivedEvents();
+        var adopted = new TaskCompletionSource<IReadOnlyList<Channel>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Events.Reconnected += async ct => adopted.TrySetResult(await client.ListOurChannelsAsync(ct));
+        var states = new ConcurrentQueue<AriConnectionState>();
+        client.Events.StateChanged += (_, s) => states.Enqueue(s);
+        var run = await RunAsync(client, events.HandleAsync);
+        var caller = _sim.Trunk.Dial(from: "+40256123456", to: "0256969");
+        await events.WaitForAsync<StasisStart>(s => s.Channel.Id == caller.ChannelId, Patience);
+        await client.Rest.Channels.AnswerAsync(caller.ChannelId, _stop.Token);
+
+        _sim.DropWebSockets();
+        var ours = await adopted.Task.WaitAsync(Patience);
+        await caller.PressAsync("5", _stop.Token);
+        var digit = await events.WaitForAsync<ChannelDtmfReceived>(d => d.Channel.Id == caller.ChannelId, Patience);
+        await caller.HangUpAsync(_stop.Token);
+        await events.WaitForAsync<StasisEnd>(s => s.Channel.Id == caller.ChannelId, Patience);
+
+        Assert.Equal(caller.ChannelId, Assert.Single(ours).Id);
+        Assert.Equal("5", digit.Digit);
+        Assert.Equal(2, client.Events.Connections);
+        Assert.Single(events.All.OfType<StasisStart>());
+        Assert.Equal(
+            [AriConnectionState.Connecting, AriConnectionState.Connected, AriConnectionState.Disconnected, AriConnectionState.Connecting, AriConnectionState.Connected],
+            states.Take(5));
+        await _stop.CancelAsync();
+        await run.WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task Many_simultaneous_calls_each_see_their_digits_in_order_while_handled_concurrently()
+    {
+        const int calls = 20;
+        const string digits = "123456789*#";
+        var client = Client();
+        var seen = new ConcurrentDictionary<string, ConcurrentQueue<string>>();
+        var started = new ConcurrentQueue<string>();
+        var running = 0;
+        var overlapped = 0;
+        var run = await RunAsync(client, async (message, ct) =>
+        {
+            if (Interlocked.Increment(ref running) > 1)
+            {
+                Interlocked.Exchange(ref overlapped, 1);
+            }
+            try
+            {
+                switch (message)
+                {
+                    case StasisStart s:
+                        started.Enqueue(s.Channel.Id);
+                        break;
+                    case ChannelDtmfReceived d:
+                        // Uneven handling times: a digit that overtook another would show up out of order.
+                        await Task.Delay(Random.Shared.Next(0, 3), ct);
+                        seen.GetOrAdd(d.Channel.Id, _ => new()).Enqueue(d.Digit);
+                        break;
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref running);
+            }
+        });
+
+        var callers = Enumerable.Range(0, calls).Select(i => _sim.Trunk.Dial(from: $"+4025600{i:D4}", to: "0256969")).ToList();
+        await Eventually.TrueAsync(() => started.Count == calls, Patience);
+        foreach (var caller in callers)
+        {
+            await client.Rest.Channels.AnswerAsync(caller.ChannelId, _stop.Token);
+        }
+        foreach (var caller in callers)
+        {
+            await caller.PressAsync(digits, _stop.Token);
+        }
+        await Eventually.TrueAsync(() => callers.All(c => seen.TryGetValue(c.ChannelId, out var q) && q.Count == digits.Length), Patience);
+
+        Assert.All(callers, c => Assert.Equal(digits, string.Concat(seen[c.ChannelId])));
+        Assert.Equal(1, Volatile.Read(ref overlapped));
+        await _stop.CancelAsync();
+        await run.WaitAsync(Patience);
+    }
+}
