@@ -169,7 +169,7 @@ internal sealed partial class SimulatorCore
     /// (cause 32 soft for the app's DELETE, none for a BYE), failed playbacks, finished recording, bridge exit, StasisEnd, and for
     /// channels the app created STASISSTATUS + ChannelDestroyed.
     /// </summary>
-    private void Hangup(SimChannel channel, bool byApp)
+    private void Hangup(SimChannel channel, bool byApp, int cause = 16)
     {
         if (channel.IsHungUp || channel.HangupRequested)
         {
@@ -179,7 +179,7 @@ internal sealed partial class SimulatorCore
         Cancel(channel.RingTimer);
         Cancel(channel.AnswerTimer);
         var peer = channel.Bridge is { Type: "mixing" } bridge ? bridge.Channels.FirstOrDefault(c => c != channel) : null;
-        foreach (var (name, value) in RtpQosVariables)
+        foreach (var (name, value) in channel.Origin == ChannelOrigin.Snoop ? [] : RtpQosVariables)
         {
             SetVariable(channel, name, value);
             if (peer is not null)
@@ -198,16 +198,40 @@ internal sealed partial class SimulatorCore
             LeaveBridge(channel, byHangup: true);
         }
         LeaveStasis(channel);
-        if (channel.Origin == ChannelOrigin.Trunk)
-        {
-            DestroyChannel(channel, 16, "Normal Clearing", sendToApp: false);
-        }
-        else
+        if (IsSubscribedBeyondStasis(channel))
         {
             SetVariable(channel, "STASISSTATUS", "SUCCESS");
-            DestroyChannel(channel, 16, "Normal Clearing", sendToApp: true);
         }
+        DestroyChannel(channel, cause, CauseText(cause), sendToApp: IsSubscribedBeyondStasis(channel));
     }
+
+    /// <summary>
+    /// Channels the app originated or created stay subscribed after StasisEnd (STASISSTATUS, ChannelDestroyed follow);
+    /// dialplan and snoop channels were only seen through Stasis, so StasisEnd is their last event.
+    /// </summary>
+    private static bool IsSubscribedBeyondStasis(SimChannel channel) => channel.Origin is ChannelOrigin.Originated or ChannelOrigin.Created;
+
+    private static string CauseText(int cause) => cause switch
+    {
+        16 => "Normal Clearing",
+        17 => "User busy",
+        19 => "User alerting, no answer",
+        21 => "Call Rejected",
+        26 => "Answered elsewhere",
+        34 => "Circuit/channel congestion",
+        _ => "Unknown",
+    };
+
+    /// <summary>DELETE /channels/{id}?reason=…: the hangup cause Asterisk sets (ast_ari_channels_hangup); null for an unknown reason.</summary>
+    private static int? HangupCause(string? reason) => reason switch
+    {
+        null or "" or "normal" => 16,
+        "busy" => 17,
+        "congestion" => 34,
+        "no_answer" => 19,
+        "answered_elsewhere" => 26,
+        _ => null,
+    };
 
     private void LeaveStasis(SimChannel channel)
     {
@@ -219,7 +243,7 @@ internal sealed partial class SimulatorCore
         Publish(new Changes.StasisLeft(Now, ToInfo(channel), channel.StasisApp ?? ""));
         Send(channel.StasisApp, new StasisEnd { Channel = ToAri(channel) });
         channel.StasisApp = null;
-        if (channel.Origin == ChannelOrigin.Trunk)
+        if (!IsSubscribedBeyondStasis(channel))
         {
             channel.SubscribedApp = null;
         }
@@ -246,12 +270,14 @@ internal sealed partial class SimulatorCore
             channel.AppData = "";
         }
         _channels.Remove(channel.Id);
+        StopMoh(channel);
         Publish(new Changes.ChannelDestroyed(Now, ToInfo(channel), cause, causeText));
         if (sendToApp)
         {
             Send(channel.SubscribedApp, new ChannelDestroyed { Cause = cause, CauseTxt = causeText, TechCause = techCause, Channel = ToAri(channel) });
         }
         channel.SubscribedApp = null;
+        EndSnoopsOf(channel);
         if (channel.Endpoint is { } endpoint && endpoint.CurrentChannel == channel)
         {
             endpoint.CurrentChannel = null;
@@ -278,29 +304,33 @@ internal sealed partial class SimulatorCore
     public AriResponse GetChannel(string id) => Read(() =>
         _channels.TryGetValue(id, out var c) ? AriResponse.Ok(ToAri(c)) : AriResponse.ChannelNotFound);
 
-    public AriResponse HangupChannel(string id) => Mutate(() =>
+    public AriResponse HangupChannel(string id, string? reason) => Mutate(() =>
     {
         if (!_channels.TryGetValue(id, out var channel) || channel.IsHungUp)
         {
             return AriResponse.ChannelNotFound;
         }
+        if (HangupCause(reason) is not { } cause)
+        {
+            return AriResponse.Error(400, "Invalid Reason", "Invalid reason for hangup provided");
+        }
         if (!channel.InStasis && channel.Origin == ChannelOrigin.Trunk)
         {
             // A native dialplan channel: hung up without Stasis events.
-            DestroyChannel(channel, 16, "Normal Clearing", sendToApp: false);
+            DestroyChannel(channel, cause, CauseText(cause), sendToApp: false);
             return AriResponse.NoContent;
         }
         if (channel.Dialing && channel.State != "Up")
         {
             // Cancelling an originate that still rings.
-            DestroyChannel(channel, 16, "Normal Clearing", sendToApp: true);
+            DestroyChannel(channel, cause, CauseText(cause), sendToApp: true);
             return AriResponse.NoContent;
         }
-        Hangup(channel, byApp: true);
+        Hangup(channel, byApp: true, cause);
         return AriResponse.NoContent;
     });
 
-    public AriResponse Answer(string id) => WithStasisChannel(id, channel =>
+    public AriResponse Answer(string id) => WithControllableChannel(id, channel =>
     {
         if (channel.State != "Up")
         {
@@ -309,7 +339,7 @@ internal sealed partial class SimulatorCore
         return AriResponse.NoContent;
     });
 
-    public AriResponse Ring(string id, bool start) => WithStasisChannel(id, channel =>
+    public AriResponse Ring(string id, bool start) => WithControllableChannel(id, channel =>
     {
         if (start && channel.State is "Ring" or "Down")
         {
@@ -318,20 +348,19 @@ internal sealed partial class SimulatorCore
         return AriResponse.NoContent;
     });
 
-    public AriResponse SendDtmf(string id, string? dtmf) => WithStasisChannel(id, _ =>
+    public AriResponse SendDtmf(string id, string? dtmf) => WithControllableChannel(id, _ =>
         string.IsNullOrEmpty(dtmf) ? AriResponse.BadRequest("DTMF is required") : AriResponse.NoContent);
 
-    public AriResponse NoOpOnStasisChannel(string id) => WithStasisChannel(id, _ => AriResponse.NoContent);
-
+    /// <summary>GET variable works on any channel, in Stasis or not; its own 404 wording differs from the other channel routes.</summary>
     public AriResponse GetVariable(string id, string? name) => Mutate(() =>
     {
-        if (!_channels.TryGetValue(id, out var channel))
-        {
-            return AriResponse.ChannelNotFound;
-        }
         if (string.IsNullOrEmpty(name))
         {
             return AriResponse.BadRequest("Variable name is required");
+        }
+        if (!_channels.TryGetValue(id, out var channel) || channel.IsHungUp)
+        {
+            return AriResponse.Error(404, "Channel Not Found", "Provided channel was not found");
         }
         var value = name switch
         {
@@ -355,15 +384,20 @@ internal sealed partial class SimulatorCore
         return AriResponse.Ok(new Variable { Value = value });
     });
 
+    /// <summary>POST variable runs on the channel's Stasis control: the name is checked first, then 404/409 as for the other operations.</summary>
     public AriResponse SetChannelVariable(string id, string? name, string? value) => Mutate(() =>
     {
-        if (!_channels.TryGetValue(id, out var channel))
-        {
-            return AriResponse.ChannelNotFound;
-        }
         if (string.IsNullOrEmpty(name))
         {
             return AriResponse.BadRequest("Variable name is required");
+        }
+        if (!_channels.TryGetValue(id, out var channel) || channel.IsHungUp)
+        {
+            return AriResponse.ChannelNotFound;
+        }
+        if (!channel.InStasis)
+        {
+            return AriResponse.NotInStasis;
         }
         value ??= "";
         switch (name)
@@ -388,10 +422,10 @@ internal sealed partial class SimulatorCore
     });
 
     /// <summary>POST continue: the channel leaves Stasis back to the dialplan; an unknown context ends the call there a moment later.</summary>
-    public AriResponse Continue(string id) => WithStasisChannel(id, channel =>
+    public AriResponse Continue(string id) => WithControllableChannel(id, channel =>
     {
         LeaveStasis(channel);
-        Schedule(TimeSpan.FromMilliseconds(5), () => DestroyChannel(channel, 16, "Normal Clearing", sendToApp: channel.Origin != ChannelOrigin.Trunk));
+        Schedule(TimeSpan.FromMilliseconds(5), () => DestroyChannel(channel, 16, "Normal Clearing", sendToApp: IsSubscribedBeyondStasis(channel)));
         return AriResponse.NoContent;
     });
 
