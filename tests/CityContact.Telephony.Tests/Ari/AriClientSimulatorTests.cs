@@ -170,4 +170,66 @@ public sealed class AriClientSimulatorTests : IAsyncLifetime, IDisposable
         await _stop.CancelAsync();
         await run.WaitAsync(Patience);
     }
+
+    [Fact]
+    public async Task Agent_call_is_originated_bridged_with_the_caller_and_its_Dial_events_follow_the_agent_leg()
+    {
+        var client = Client();
+        var events = new ReceivedEvents();
+        var run = await RunAsync(client, events.HandleAsync);
+        var phone = _sim.Phone("agent1");
+        await client.Rest.Applications.SubscribeAsync(["endpoint:PJSIP/agent1"], _stop.Token);
+        await phone.RegisterAsync(_stop.Token);
+        phone.AnswerAfter(TimeSpan.FromMilliseconds(50));
+        await events.WaitForAsync<EndpointStateChange>(e => e.Endpoint.Resource == "agent1" && e.Endpoint.State == "online", Patience);
+        var caller = _sim.Trunk.Dial(from: "+40256123456", to: "0256969");
+        await events.WaitForAsync<StasisStart>(s => s.Channel.Id == caller.ChannelId, Patience);
+        await client.Rest.Channels.AnswerAsync(caller.ChannelId, _stop.Token);
+
+        var agent = await client.Rest.Channels.OriginateAsync(new OriginateRequest
+        {
+            Endpoint = "PJSIP/agent1",
+            AppArgs = "agent",
+            CallerId = "\"Customer\" <+40256123456>",
+            Timeout = TimeSpan.FromSeconds(15),
+            Originator = caller.ChannelId,
+        }, _stop.Token);
+        var agentStart = await events.WaitForAsync<StasisStart>(s => s.Channel.Id == agent.Id, Patience);
+        var bridge = await client.Rest.Bridges.CreateAsync(BridgeTypes.Mixing, null, "cc-call-1", _stop.Token);
+        await client.Rest.Bridges.AddChannelsAsync(bridge.Id, [caller.ChannelId, agent.Id], null, _stop.Token);
+        await events.WaitForAsync<ChannelEnteredBridge>(e => e.Channel?.Id == agent.Id, Patience);
+        await caller.HangUpAsync(_stop.Token);
+        await client.Rest.Channels.HangupAsync(agent.Id, HangupReasons.Normal, _stop.Token);
+        await events.WaitForAsync<ChannelDestroyed>(d => d.Channel.Id == agent.Id, Patience);
+        await client.Rest.Bridges.DestroyAsync(bridge.Id, _stop.Token).IgnoreNotFound();
+
+        Assert.Equal(["agent"], agentStart.Args);
+        var agentLane = events.All.Where(e => AriEventLanes.KeyOf(e) == agent.Id).ToList();
+        var dials = agentLane.OfType<Dial>().Select(d => d.Dialstatus).ToList();
+        Assert.Contains("ANSWER", dials);
+        Assert.True(agentLane.FindIndex(e => e is Dial { Dialstatus: "ANSWER" }) < agentLane.FindIndex(e => e is StasisStart));
+        Assert.IsType<ChannelDestroyed>(agentLane[^1]);
+        await _stop.CancelAsync();
+        await run.WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task Simulator_errors_map_to_typed_exceptions_including_the_error_key_of_allocation_failures()
+    {
+        var client = Client();
+
+        var unregistered = await Assert.ThrowsAsync<AriServerErrorException>(() =>
+            client.Rest.Channels.OriginateAsync(new OriginateRequest { Endpoint = "PJSIP/agent2", AppArgs = "agent" }, _stop.Token));
+        await client.Rest.Bridges.CreateAsync(BridgeTypes.Holding, "cc-queue-taxes", "taxes", _stop.Token);
+        var taken = await Assert.ThrowsAsync<AriConflictException>(() =>
+            client.Rest.Bridges.CreateAsync(BridgeTypes.Holding, "cc-queue-taxes", "taxes", _stop.Token));
+        var noPlayback = await Assert.ThrowsAsync<AriNotFoundException>(() => client.Rest.Playbacks.StopAsync("no-such-playback", _stop.Token));
+        var noDevice = await Assert.ThrowsAsync<AriNotFoundException>(() => client.Rest.Endpoints.GetAsync("PJSIP", "nobody", _stop.Token));
+
+        Assert.Equal("Allocation failed", unregistered.AsteriskMessage);
+        Assert.Equal(System.Net.HttpStatusCode.InternalServerError, unregistered.StatusCode);
+        Assert.Equal("Bridge with id 'cc-queue-taxes' already exists", taken.AsteriskMessage);
+        Assert.Equal("Playback not found", noPlayback.AsteriskMessage);
+        Assert.Equal("Endpoint not found", noDevice.AsteriskMessage);
+    }
 }
