@@ -16,7 +16,8 @@ internal sealed partial class SimulatorCore
         ("RTPAUDIOQOSMES", "   minrxmes=000.000000;   maxrxmes=000.000000;   avgrxmes=000.000000;   stdevrxmes=000.000000;   mintxmes=000.000000;   maxtxmes=000.000000;   avgtxmes=000.000000;   stdevtxmes=000.000000;"),
     ];
 
-    private SimChannel NewChannel(ChannelOrigin origin, SimEndpoint endpoint, string? linkedId)
+    /// <summary>A new PJSIP channel; <paramref name="init"/> sets what the channel driver knows at allocation (state, caller id, dialplan location) before Newchannel.</summary>
+    private SimChannel NewChannel(ChannelOrigin origin, SimEndpoint endpoint, string? linkedId, Action<SimChannel> init)
     {
         var id = NextChannelId();
         var channel = new SimChannel
@@ -32,6 +33,7 @@ internal sealed partial class SimulatorCore
                 : Guid.NewGuid().ToString(),
             CreatedAt = Now,
         };
+        init(channel);
         _channels[id] = channel;
         Publish(new Changes.ChannelCreated(Now, ToInfo(channel)));
         return channel;
@@ -41,12 +43,15 @@ internal sealed partial class SimulatorCore
 
     public SimChannel TrunkInvite(string from, string callerName, string to) => Mutate(() =>
     {
-        var channel = NewChannel(ChannelOrigin.Trunk, _endpoints[Options.TrunkEndpoint], null);
-        channel.State = "Ring";
-        channel.CallerNumber = from;
-        channel.CallerName = callerName;
-        channel.Context = Options.TrunkContext;
-        channel.Exten = to;
+        var channel = NewChannel(ChannelOrigin.Trunk, _endpoints[Options.TrunkEndpoint], null, c =>
+        {
+            c.State = "Ring";
+            c.CallerNumber = from;
+            c.CallerName = callerName;
+            c.Context = Options.TrunkContext;
+            c.Exten = to;
+        });
+        SetVariable(channel, "SIPDOMAIN", Options.TrunkSipDomain);
         if (Options.StasisEntryDelay > TimeSpan.Zero)
         {
             Schedule(Options.StasisEntryDelay, () => RunTrunkDialplan(channel));
@@ -64,7 +69,6 @@ internal sealed partial class SimulatorCore
         {
             return;
         }
-        channel.Priority = 2;
         if (Options.NativeExtensions.TryGetValue(channel.Exten, out var nativeContext))
         {
             // A native dialplan application (e.g. Answer + Echo): never in Stasis, answered at once.
@@ -76,7 +80,14 @@ internal sealed partial class SimulatorCore
             SetState(channel, "Up");
             return;
         }
+        var callerIdAll = channel.CallerName.Length > 0 ? $"\"{channel.CallerName}\" <{channel.CallerNumber}>" : $"<{channel.CallerNumber}>";
+        channel.AppName = "NoOp";
+        channel.AppData = Options.TrunkNoOpData
+            .Replace("${EXTEN}", channel.Exten, StringComparison.Ordinal)
+            .Replace("${CALLERID(all)}", callerIdAll, StringComparison.Ordinal);
+        Publish(new Changes.ChannelDialplanStep(Now, ToInfo(channel)));
         var appData = Options.TrunkStasisAppData.Replace("${EXTEN}", channel.Exten, StringComparison.Ordinal);
+        channel.Priority = 2;
         channel.AppName = "Stasis";
         channel.AppData = appData;
         Publish(new Changes.ChannelDialplanStep(Now, ToInfo(channel)));
@@ -90,6 +101,7 @@ internal sealed partial class SimulatorCore
             DestroyChannel(channel, 21, "Call Rejected", sendToApp: false);
             return;
         }
+        SetVariable(channel, "STASISSTATUS", "");
         EnterStasis(channel, app, parts[1..]);
     }
 
@@ -198,10 +210,6 @@ internal sealed partial class SimulatorCore
             LeaveBridge(channel, byHangup: true);
         }
         LeaveStasis(channel);
-        if (IsSubscribedBeyondStasis(channel))
-        {
-            SetVariable(channel, "STASISSTATUS", "SUCCESS");
-        }
         DestroyChannel(channel, cause, CauseText(cause), sendToApp: IsSubscribedBeyondStasis(channel));
     }
 
@@ -233,7 +241,11 @@ internal sealed partial class SimulatorCore
         _ => null,
     };
 
-    private void LeaveStasis(SimChannel channel)
+    /// <summary>
+    /// StasisEnd; when the channel leaves the Stasis() application (not on a move to another app) Stasis() returns and
+    /// sets STASISSTATUS=SUCCESS, which only an app still subscribed to the channel sees (AMI always does).
+    /// </summary>
+    private void LeaveStasis(SimChannel channel, bool exitApplication = true)
     {
         if (!channel.InStasis)
         {
@@ -246,6 +258,10 @@ internal sealed partial class SimulatorCore
         if (!IsSubscribedBeyondStasis(channel))
         {
             channel.SubscribedApp = null;
+        }
+        if (exitApplication)
+        {
+            SetVariable(channel, "STASISSTATUS", "SUCCESS");
         }
     }
 
@@ -435,7 +451,7 @@ internal sealed partial class SimulatorCore
         {
             return AriResponse.BadRequest("app is required");
         }
-        LeaveStasis(channel);
+        LeaveStasis(channel, exitApplication: false);
         EnterStasis(channel, app, string.IsNullOrEmpty(appArgs) ? [] : appArgs.Split(','));
         return AriResponse.NoContent;
     });

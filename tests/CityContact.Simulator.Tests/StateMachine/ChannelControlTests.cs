@@ -42,6 +42,38 @@ public sealed class ChannelControlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Trunk_call_runs_NoOp_then_Stasis_with_PJSIP_variables_that_only_AMI_sees()
+    {
+        var (caller, _) = await AnsweredCallAsync();
+        await caller.HangUpAsync(None);
+        Assert.Equal(["ChannelVarset", "ChannelVarset", "ChannelVarset", "ChannelVarset", "ChannelVarset", "ChannelHangupRequest", "StasisEnd"], await _ari.NextTypesAsync(7));
+
+        var steps = _changes.Select(c => c switch
+        {
+            ChannelCreated created => $"created {created.Channel.State} {created.Channel.CallerNumber} {created.Channel.Context}/{created.Channel.Exten}/{created.Channel.Priority}",
+            ChannelVarSet set when !set.Variable.StartsWith("RTPAUDIOQOS", StringComparison.Ordinal) => $"var {set.Variable}={set.Value}",
+            ChannelDialplanStep step => $"step {step.Channel.Priority} {step.Channel.Application}({step.Channel.ApplicationData})",
+            StasisEntered => "stasis",
+            StasisLeft => "stasis end",
+            Changes.ChannelDestroyed destroyed => $"destroyed {destroyed.Cause}",
+            _ => null,
+        }).OfType<string>().ToArray();
+        Assert.Equal(
+            [
+                "created Ring +40256123456 from-trunk/0256969/1",
+                "var SIPDOMAIN=127.0.0.1",
+                "step 1 NoOp(trunk call 0256969 from \"Caller 1\" <+40256123456>)",
+                "step 2 Stasis(citycontact,inbound,0256969)",
+                "var STASISSTATUS=",
+                "stasis",
+                "stasis end",
+                "var STASISSTATUS=SUCCESS",
+                "destroyed 16",
+            ],
+            steps);
+    }
+
+    [Fact]
     public async Task Created_channel_is_answered_with_an_empty_dialplan_app_then_enters_Stasis_in_state_Down()
     {
         await _sim.Phone("agent1").RegisterAsync(None);
