@@ -3,6 +3,9 @@ namespace CityContact.Telephony.Ari;
 /// <summary>How to reach Asterisk's REST Interface and how hard to hold on to it.</summary>
 public sealed class AriOptions
 {
+    /// <summary>The configuration section these options are bound from.</summary>
+    public const string Section = "Ari";
+
     /// <summary>Asterisk's HTTP server, e.g. <c>http://127.0.0.1:8088/</c>; the client appends <c>ari/…</c>.</summary>
     public Uri BaseUrl { get; set; } = new("http://127.0.0.1:8088/");
 
