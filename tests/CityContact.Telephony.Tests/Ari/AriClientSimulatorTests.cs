@@ -232,4 +232,35 @@ public sealed class AriClientSimulatorTests : IAsyncLifetime, IDisposable
         Assert.Equal("Playback not found", noPlayback.AsteriskMessage);
         Assert.Equal("Endpoint not found", noDevice.AsteriskMessage);
     }
+
+    [Fact]
+    public async Task Voice_message_is_recorded_stopped_downloaded_copied_and_deleted()
+    {
+        var client = Client();
+        var events = new ReceivedEvents();
+        var run = await RunAsync(client, events.HandleAsync);
+        var caller = _sim.Trunk.Dial(from: "+40256123456", to: "0256969");
+        await events.WaitForAsync<StasisStart>(s => s.Channel.Id == caller.ChannelId, Patience);
+        await client.Rest.Channels.AnswerAsync(caller.ChannelId, _stop.Token);
+
+        var name = "cc-test-" + Guid.NewGuid().ToString("N");
+        await client.Rest.Channels.RecordAsync(caller.ChannelId, new RecordRequest { Name = name, MaxDuration = TimeSpan.FromSeconds(10), IfExists = "overwrite", Beep = false }, _stop.Token);
+        await events.WaitForAsync<RecordingStarted>(r => r.Recording.Name == name, Patience);
+        caller.Speak(TimeSpan.FromMilliseconds(200));
+        var live = await client.Rest.Recordings.GetLiveAsync(name, _stop.Token);
+        await client.Rest.Recordings.StopLiveAsync(name, _stop.Token);
+        var finished = await events.WaitForAsync<RecordingFinished>(r => r.Recording.Name == name, Patience);
+        var bytes = await client.Rest.Recordings.GetStoredFileBytesAsync(name, _stop.Token);
+        var copy = await client.Rest.Recordings.CopyStoredAsync(name, name + "-copy", _stop.Token);
+        await client.Rest.Recordings.DeleteStoredAsync(name, _stop.Token);
+        await client.Rest.Recordings.DeleteStoredAsync(copy.Name, _stop.Token);
+
+        Assert.Equal("recording", live.State);
+        Assert.Equal("channel:" + caller.ChannelId, finished.Recording.TargetUri);
+        Assert.Equal(caller.ChannelId, AriEventLanes.KeyOf(finished));
+        Assert.Equal("RIFF"u8.ToArray(), bytes[..4]);
+        Assert.Null(await client.Rest.Recordings.GetStoredAsync(name, _stop.Token).IgnoreNotFound());
+        await _stop.CancelAsync();
+        await run.WaitAsync(Patience);
+    }
 }
