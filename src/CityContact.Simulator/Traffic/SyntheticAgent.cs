@@ -21,9 +21,9 @@ internal sealed class SyntheticAgent(AsteriskSimulator sim, SyntheticTrafficOpti
             {
                 phone.AnswerAfter(_random.Between(options.AgentAnswerDelay));
                 await phone.WaitForAnsweredCallAsync(stopping);
-                Interlocked.Increment(ref tally.AgentCallsAnswered);
+                tally.Increment(ref tally.AgentCallsAnswered);
                 await TalkAsync(phone, phone.CurrentChannelId, stopping);
-                Interlocked.Increment(ref tally.AgentCallsHandled);
+                tally.Increment(ref tally.AgentCallsHandled);
 
                 _ = options.WrapUpRefusal == WrapUpRefusal.Busy ? phone.RejectBusy() : phone.DoNotAnswer();
                 await Task.Delay(_random.Between(options.WrapUp), _time, stopping);

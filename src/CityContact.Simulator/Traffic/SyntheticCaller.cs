@@ -33,7 +33,7 @@ internal sealed class SyntheticCaller(
     public async Task RunAsync(CancellationToken stopping)
     {
         _caller = sim.Trunk.Dial(profile.From, profile.To);
-        Interlocked.Increment(ref tally.CallsStarted);
+        tally.Increment(ref tally.CallsStarted);
         using var membership = memberships.Track(_caller.ChannelId);
         using var limit = new CancellationTokenSource(options.MaxCallDuration, _time);
         using var call = CancellationTokenSource.CreateLinkedTokenSource(stopping, limit.Token);
@@ -44,20 +44,20 @@ internal sealed class SyntheticCaller(
             }
             if (_caller.Declined)
             {
-                Interlocked.Increment(ref tally.CallsDeclined);
+                tally.Increment(ref tally.CallsDeclined);
             }
         }
         catch (OperationCanceledException) when (call.IsCancellationRequested)
         {
             if (limit.IsCancellationRequested && !stopping.IsCancellationRequested)
             {
-                Interlocked.Increment(ref tally.CallsCutAtLimit);
+                tally.Increment(ref tally.CallsCutAtLimit);
             }
             await _caller.HangUpAsync(CancellationToken.None);
         }
         finally
         {
-            Interlocked.Increment(ref tally.CallsEnded);
+            tally.Increment(ref tally.CallsEnded);
         }
     }
 
@@ -87,7 +87,7 @@ internal sealed class SyntheticCaller(
         if (next == answer)
         {
             _answered = true;
-            Interlocked.Increment(ref tally.CallsAnswered);
+            tally.Increment(ref tally.CallsAnswered);
         }
         else if (next == bridgeChanged)
         {
@@ -112,7 +112,7 @@ internal sealed class SyntheticCaller(
         }
         else if (next == patienceOut)
         {
-            Interlocked.Increment(ref tally.CallsAbandoned);
+            tally.Increment(ref tally.CallsAbandoned);
             await _caller.HangUpAsync(ct);
             return true;
         }
@@ -125,12 +125,12 @@ internal sealed class SyntheticCaller(
         {
             // Patience counts from the first time in the queue; a caller moved back to it does not start over.
             _queuedSince = _time.GetUtcNow();
-            Interlocked.Increment(ref tally.CallsQueued);
+            tally.Increment(ref tally.CallsQueued);
         }
         else if (bridgeType == "mixing" && !_reachedAgent)
         {
             _reachedAgent = true;
-            Interlocked.Increment(ref tally.CallsReachedAgent);
+            tally.Increment(ref tally.CallsReachedAgent);
         }
     }
 
@@ -142,7 +142,7 @@ internal sealed class SyntheticCaller(
         await _caller.PressAsync("#", ct);
         if (!_caller.HungUp)
         {
-            Interlocked.Increment(ref tally.VoicemailsLeft);
+            tally.Increment(ref tally.VoicemailsLeft);
         }
     }
 
@@ -165,7 +165,7 @@ internal sealed class SyntheticCaller(
         await _caller.PressAsync("1", ct);
         if (!_caller.HungUp)
         {
-            Interlocked.Increment(ref tally.CallbacksRequested);
+            tally.Increment(ref tally.CallbacksRequested);
         }
     }
 

@@ -45,6 +45,10 @@ public sealed class SyntheticTraffic : IAsyncDisposable
     /// <summary>What the traffic has done so far.</summary>
     public TrafficCounters Counters => _tally.Snapshot();
 
+    /// <summary>Waits until the counters satisfy <paramref name="condition"/> (re-evaluated at every change, never polled).</summary>
+    public Task WaitForCountersAsync(Func<TrafficCounters, bool> condition, CancellationToken ct = default)
+        => _tally.WaitUntilAsync(condition, ct);
+
     /// <summary>Starts the agents (registering their phones) and the arrivals; callers dial from the first drawn arrival on.</summary>
     public static SyntheticTraffic Start(AsteriskSimulator sim, SyntheticTrafficOptions options, ILogger? logger = null)
     {

@@ -30,9 +30,11 @@ public sealed record TrafficCounters(
     public long CallsInProgress => CallsStarted - CallsEnded;
 }
 
-/// <summary>The mutable tallies behind <see cref="TrafficCounters"/>; incremented from many tasks.</summary>
+/// <summary>The mutable tallies behind <see cref="TrafficCounters"/>: incremented from many tasks, waited on by tests and logs.</summary>
 internal sealed class TrafficTally
 {
+    private readonly Lock _gate = new();
+    private readonly List<(Func<TrafficCounters, bool> Condition, TaskCompletionSource Done)> _waiters = [];
     public long CallsStarted;
     public long CallsDeclined;
     public long CallsAnswered;
@@ -45,6 +47,51 @@ internal sealed class TrafficTally
     public long CallsEnded;
     public long AgentCallsAnswered;
     public long AgentCallsHandled;
+
+    /// <summary>Adds one to <paramref name="counter"/> (a field of this tally) and wakes the waiters whose condition now holds.</summary>
+    public void Increment(ref long counter)
+    {
+        Interlocked.Increment(ref counter);
+        lock (_gate)
+        {
+            if (_waiters.Count == 0)
+            {
+                return;
+            }
+            var snapshot = Snapshot();
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Condition(snapshot))
+                {
+                    _waiters[i].Done.TrySetResult();
+                    _waiters.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    public async Task WaitUntilAsync(Func<TrafficCounters, bool> condition, CancellationToken ct)
+    {
+        TaskCompletionSource done;
+        lock (_gate)
+        {
+            if (condition(Snapshot()))
+            {
+                return;
+            }
+            done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((condition, done));
+        }
+        using var registration = ct.Register(() =>
+        {
+            lock (_gate)
+            {
+                _waiters.RemoveAll(w => w.Done == done);
+            }
+            done.TrySetCanceled(ct);
+        });
+        await done.Task;
+    }
 
     public TrafficCounters Snapshot() => new(
         Interlocked.Read(ref CallsStarted), Interlocked.Read(ref CallsDeclined), Interlocked.Read(ref CallsAnswered),
