@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using CityContact.Simulator;
 using CityContact.Simulator.Traffic;
 
@@ -51,7 +52,8 @@ public sealed class SimulatorCapacityMeasurement : IScenarioMeasurement
         }
 
         var info = GC.GetGCMemoryInfo();
-        figures.Add(new("Concurrent calls sustained", sustained, "calls", $"on {Environment.ProcessorCount} cores; the app runs in the same process"));
+        figures.Add(new("Concurrent calls sustained", sustained, "calls",
+            $"highest level held of {string.Join(", ", Levels.Select(l => l.ToString("#,0", CultureInfo.InvariantCulture)))}; on {Environment.ProcessorCount} cores, the app in the same process"));
         figures.Add(new("Process working set at the end", Environment.WorkingSet / 1_048_576.0, "MiB", $"GC heap {info.HeapSizeBytes / 1_048_576.0:0} MiB"));
         var teardown = Stopwatch.GetTimestamp();
         await load.StopAsync();
