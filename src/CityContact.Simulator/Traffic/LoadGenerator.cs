@@ -53,6 +53,7 @@ public sealed class LoadGenerator : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly ConcurrentDictionary<string, LoadCall> _calls = new(StringComparer.Ordinal);
     private readonly List<Task> _slots = [];
+    private readonly List<bool> _slotRunning = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly IDisposable _subscription;
     private int _target;
@@ -92,11 +93,24 @@ public sealed class LoadGenerator : IAsyncDisposable
             {
                 ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
                 _target = value;
-                for (var slot = _slots.Count; slot < value; slot++)
+                for (var slot = 0; slot < value; slot++)
                 {
+                    if (slot < _slots.Count && _slotRunning[slot])
+                    {
+                        continue;
+                    }
                     var index = slot;
                     var seed = _random.Next();
-                    _slots.Add(Task.Run(() => RunSlotAsync(index, new Random(seed), _stopping.Token)));
+                    var run = Task.Run(() => RunSlotAsync(index, new Random(seed), _stopping.Token));
+                    if (slot < _slots.Count)
+                    {
+                        (_slots[slot], _slotRunning[slot]) = (run, true);
+                    }
+                    else
+                    {
+                        _slots.Add(run);
+                        _slotRunning.Add(true);
+                    }
                 }
             }
         }
@@ -119,7 +133,7 @@ public sealed class LoadGenerator : IAsyncDisposable
     private async Task RunSlotAsync(int slot, Random random, CancellationToken stopping)
     {
         var time = _sim.Options.Time;
-        while (!stopping.IsCancellationRequested && slot < ConcurrentCalls)
+        while (KeepsRunning(slot, stopping))
         {
             var call = new LoadCall(Stopwatch.GetTimestamp());
             SimulatedCaller caller;
@@ -160,6 +174,17 @@ public sealed class LoadGenerator : IAsyncDisposable
                 }
                 _calls.TryRemove(caller.ChannelId, out _);
             }
+        }
+    }
+
+    /// <summary>Whether <paramref name="slot"/> dials again; decided under the lock so that a raise of the target never misses an exiting slot.</summary>
+    private bool KeepsRunning(int slot, CancellationToken stopping)
+    {
+        lock (_gate)
+        {
+            var keeps = !stopping.IsCancellationRequested && slot < _target;
+            _slotRunning[slot] = keeps;
+            return keeps;
         }
     }
 

@@ -36,7 +36,7 @@ public sealed class LoadGeneratorTests
     }
 
     [Fact]
-    public async Task Lowering_the_concurrency_lets_the_extra_calls_end()
+    public async Task Lowering_the_concurrency_lets_the_extra_calls_end_and_raising_it_again_dials_them_back()
     {
         var clock = new ScaledTimeProvider(60);
         await using var sim = await AsteriskSimulator.StartAsync(new SimulatorOptions { Time = clock });
@@ -49,5 +49,9 @@ public sealed class LoadGeneratorTests
         await sim.WaitUntilAsync(s => s.Channels.Count <= 5 && load.Counters.Active <= 5).WaitAsync(Wait);
         await sim.WaitUntilAsync(_ => load.Counters.Answered >= 40).WaitAsync(Wait);
         Assert.InRange(sim.Channels.Count, 0, 5);
+
+        load.ConcurrentCalls = 20;
+
+        await sim.WaitUntilAsync(s => s.Channels.Count == 20).WaitAsync(Wait);
     }
 }
