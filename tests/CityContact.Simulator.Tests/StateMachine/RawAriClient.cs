@@ -101,7 +101,10 @@ internal sealed class RawAriClient : IAsyncDisposable
     {
         if (_socket.State == WebSocketState.Open)
         {
-            await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
+            // CloseOutputAsync, not CloseAsync: the receive loop is still reading, and CloseAsync would read concurrently
+            // with it (one of the two then sees the server's close frame, the other a closed connection).
+            await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
+            await _receive.WaitAsync(Wait);
         }
         _socket.Dispose();
         Http.Dispose();
