@@ -11,7 +11,8 @@ namespace CityContact.Simulator.Clock;
 /// Timers are not handed to the system one by one: at a high factor two timers due a few virtual milliseconds apart
 /// would be microseconds apart in real time, below the system timer's resolution, and could fire in either order.
 /// Instead every timer waits in one queue ordered by virtual due time (then creation order) and a single pump invokes
-/// the due callbacks one after the other, so a timer due earlier always runs first, as on a real clock.
+/// the due callbacks one after the other, so a timer due earlier always runs first, as on a real clock (a callback must
+/// therefore not block waiting for another timer of this clock; completing a task or taking a short lock is fine).
 /// What the scale cannot hide is processing latency: 1 ms spent handling an event is <c>factor</c> ms of virtual time,
 /// so pick a factor that keeps the gaps that matter (e.g. a caller's patience versus a prompt's length) well above that.
 /// For tests that step time by hand, use <c>FakeTimeProvider</c> (Microsoft.Extensions.TimeProvider.Testing) instead.
