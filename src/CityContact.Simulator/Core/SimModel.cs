@@ -106,7 +106,8 @@ internal sealed class SimBridge
     public string? MohClass { get; set; }
     public bool EmptiedByHangup { get; set; }
     public List<SimPlayback> PlaybackQueue { get; } = [];
-    public string Technology => Type == "holding" ? "holding_bridge" : "simple_bridge";
+    /// <summary>Asterisk's smart bridge picks simple_bridge for up to two channels and softmix beyond, re-choosing on every join and leave.</summary>
+    public string Technology => Type == "holding" ? "holding_bridge" : Channels.Count > 2 ? "softmix" : "simple_bridge";
 }
 
 internal sealed class SimLiveRecording

@@ -155,6 +155,25 @@ public sealed class ChannelControlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Mixing_bridge_is_simple_for_two_channels_and_softmix_for_three()
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add((await AnsweredCallAsync()).Id);
+        }
+        var bridgeId = (await _ari.PostAsync("bridges?type=mixing")).Body!.Value.GetProperty("id").GetString();
+        async Task<string?> TechnologyAsync() => (await _ari.SendAsync(HttpMethod.Get, $"bridges/{bridgeId}")).Body!.Value.GetProperty("technology").GetString();
+
+        Assert.Equal(204, (await _ari.PostAsync($"bridges/{bridgeId}/addChannel?channel={ids[0]},{ids[1]}")).Status);
+        Assert.Equal("simple_bridge", await TechnologyAsync());
+        Assert.Equal(204, (await _ari.PostAsync($"bridges/{bridgeId}/addChannel?channel={ids[2]}")).Status);
+        Assert.Equal("softmix", await TechnologyAsync());
+        Assert.Equal(204, (await _ari.PostAsync($"bridges/{bridgeId}/removeChannel?channel={ids[2]}")).Status);
+        Assert.Equal("simple_bridge", await TechnologyAsync());
+    }
+
+    [Fact]
     public async Task Mute_requires_a_valid_direction()
     {
         var (_, id) = await AnsweredCallAsync();
