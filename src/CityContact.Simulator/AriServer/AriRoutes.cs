@@ -31,8 +31,8 @@ internal sealed class AriRoutes
         Map("channels/{id}", "POST", (r, v) => c.Originate(r.Parameters, v["id"]));
         Map("channels/{id}", "DELETE", (r, v) => c.HangupChannel(v["id"], r.Param("reason")));
         Map("channels/{id}/answer", "POST", (_, v) => c.Answer(v["id"]));
-        Map("channels/{id}/ring", "POST", (_, v) => c.Ring(v["id"], start: true));
-        Map("channels/{id}/ring", "DELETE", (_, v) => c.Ring(v["id"], start: false));
+        Map("channels/{id}/ring", "POST", (_, v) => c.Ring(v["id"]));
+        Map("channels/{id}/ring", "DELETE", (_, v) => c.Ring(v["id"]));
         Map("channels/{id}/dtmf", "POST", (r, v) => c.SendDtmf(v["id"], r.Param("dtmf")));
         Map("channels/{id}/play", "POST", (r, v) => c.PlayOnChannel(v["id"], r.Param("media"), r.Param("lang"), r.Param("playbackId")));
         Map("channels/{id}/play/{playbackId}", "POST", (r, v) => c.PlayOnChannel(v["id"], r.Param("media"), r.Param("lang"), v["playbackId"]));

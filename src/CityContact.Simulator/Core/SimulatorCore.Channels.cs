@@ -355,14 +355,11 @@ internal sealed partial class SimulatorCore
         return AriResponse.NoContent;
     });
 
-    public AriResponse Ring(string id, bool start) => WithControllableChannel(id, channel =>
-    {
-        if (start && channel.State is "Ring" or "Down")
-        {
-            SetState(channel, "Ringing");
-        }
-        return AriResponse.NoContent;
-    });
+    /// <summary>
+    /// POST/DELETE /ring: chan_pjsip answers AST_CONTROL_RINGING with a 180 to the caller but never changes the channel
+    /// state, so the channel stays in Ring and the app gets no event.
+    /// </summary>
+    public AriResponse Ring(string id) => WithControllableChannel(id, _ => AriResponse.NoContent);
 
     public AriResponse SendDtmf(string id, string? dtmf) => WithControllableChannel(id, _ =>
         string.IsNullOrEmpty(dtmf) ? AriResponse.BadRequest("DTMF is required") : AriResponse.NoContent);

@@ -174,6 +174,17 @@ public sealed class ChannelControlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Ring_indication_keeps_an_inbound_channel_in_Ring_without_an_event()
+    {
+        var caller = _sim.Trunk.Dial(from: "+40256123456", to: "0256969");
+        await _ari.NextAsync("StasisStart");
+        Assert.Equal(204, (await _ari.PostAsync($"channels/{caller.ChannelId}/ring")).Status);
+        Assert.Equal("Ring", (await _ari.SendAsync(HttpMethod.Get, $"channels/{caller.ChannelId}")).Body!.Value.GetProperty("state").GetString());
+        Assert.Equal(204, (await _ari.PostAsync($"channels/{caller.ChannelId}/answer")).Status);
+        Assert.Equal("Up", (await _ari.NextAsync("ChannelStateChange")).GetProperty("channel").GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task Mute_requires_a_valid_direction()
     {
         var (_, id) = await AnsweredCallAsync();
