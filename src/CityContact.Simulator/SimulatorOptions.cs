@@ -35,6 +35,9 @@ public sealed class SimulatorOptions
     /// <summary>Length of a playback whose file is not read (no sounds directory, or a format whose length is not computed).</summary>
     public TimeSpan DefaultMediaLength { get; init; } = TimeSpan.FromSeconds(1.4);
 
+    /// <summary>How many of the newest ARI requests <see cref="AsteriskSimulator.Requests"/> keeps (older ones are forgotten).</summary>
+    public int MaxRecordedRequests { get; init; } = 100_000;
+
     /// <summary>Stored recordings are written here as real WAV files; null uses a fresh directory under the system temp path.</summary>
     public string? RecordingsDirectory { get; init; }
 

@@ -21,7 +21,7 @@ internal sealed partial class SimulatorCore : IDisposable
     private readonly HashSet<ITimer> _timers = [];
     private readonly Queue<Action> _deferred = new();
     private int _depth;
-    private readonly List<AriRequestRecord> _requests = [];
+    private readonly Queue<AriRequestRecord> _requests = new();
     private readonly Dictionary<string, StasisApp> _apps = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SimChannel> _channels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SimBridge> _bridges = new(StringComparer.Ordinal);
@@ -239,7 +239,12 @@ internal sealed partial class SimulatorCore : IDisposable
     {
         lock (_gate)
         {
-            _requests.Add(record);
+            _requests.Enqueue(record);
+            // A long `make run` would otherwise keep every request forever: keep the newest only.
+            if (_requests.Count > Options.MaxRecordedRequests)
+            {
+                _requests.Dequeue();
+            }
             SignalWaiters();
         }
     }

@@ -42,9 +42,7 @@ public sealed class AmiTranscriptConformanceTests
         });
     }
 
-    [Fact(Skip = "Simulator core: ChannelCreated is published before a trunk channel gets its Ring state and caller id "
-        + "(SimulatorCore.NewChannel), so Newchannel differs at frame #6; the trunk dialplan also publishes no NoOp step and no "
-        + "SIPDOMAIN / STASISSTATUS \"\" varsets. Remove the Skip once the core does.")]
+    [Fact]
     public async Task Ami_call_events_transcript_matches()
     {
         await using var simulator = await StartAsync(TimeSpan.FromMilliseconds(100));
