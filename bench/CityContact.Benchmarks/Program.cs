@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Exporters;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using CityContact.Benchmarks;
+
+// Usage: CityContact.Benchmarks --artifacts DIR --out bench/RESULTS.md [--filter *Pattern*]
+var artifacts = Argument("--artifacts") ?? Path.Combine(Path.GetTempPath(), "citycontact-bench");
+var output = Argument("--out") ?? "bench/RESULTS.md";
+var filter = Argument("--filter");
+
+// Short runs: `make bench` must finish in minutes on a 2-core machine; the figures are medians of a few iterations.
+var config = ManualConfig.CreateEmpty()
+    .AddJob(Job.ShortRun.WithWarmupCount(2).WithIterationCount(5).WithLaunchCount(1))
+    .AddDiagnoser(MemoryDiagnoser.Default)
+    .AddColumnProvider(DefaultColumnProviders.Instance)
+    .AddExporter(MarkdownExporter.GitHub)
+    .AddLogger(BenchmarkDotNet.Loggers.ConsoleLogger.Default)
+    .WithArtifactsPath(artifacts)
+    .WithOptions(ConfigOptions.DisableLogFile);
+
+var benchmarkTypes = typeof(Program).Assembly.GetTypes()
+    .Where(t => !t.IsAbstract && t.GetMethods().Any(m => m.GetCustomAttribute<BenchmarkDotNet.Attributes.BenchmarkAttribute>() is not null))
+    .Where(t => Matches(t.Name))
+    .OrderBy(t => t.Name, StringComparer.Ordinal)
+    .ToArray();
+var scenarios = typeof(Program).Assembly.GetTypes()
+    .Where(t => !t.IsAbstract && typeof(IScenarioMeasurement).IsAssignableFrom(t) && Matches(t.Name))
+    .OrderBy(t => t.Name, StringComparer.Ordinal)
+    .Select(t => (IScenarioMeasurement)Activator.CreateInstance(t)!)
+    .ToArray();
+
+var report = new StringBuilder();
+report.AppendLine("# CityContact benchmark results");
+report.AppendLine();
+report.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}. Written by `make bench`.");
+report.AppendLine();
+
+foreach (var scenario in scenarios)
+{
+    Console.WriteLine($"scenario: {scenario.Title}");
+    var figures = await scenario.RunAsync(CancellationToken.None);
+    report.AppendLine(CultureInfo.InvariantCulture, $"## {scenario.Title}");
+    report.AppendLine();
+    report.AppendLine("| figure | value | unit | note |");
+    report.AppendLine("|---|---:|---|---|");
+    foreach (var figure in figures)
+    {
+        report.AppendLine(CultureInfo.InvariantCulture, $"| {figure.Name} | {figure.Value:#,0.##} | {figure.Unit} | {figure.Note} |");
+    }
+    report.AppendLine();
+}
+
+foreach (var type in benchmarkTypes)
+{
+    Summary summary = BenchmarkRunner.Run(type, config);
+    var markdown = Directory.GetFiles(summary.ResultsDirectoryPath, $"*{type.Name}-report-github.md").FirstOrDefault();
+    report.AppendLine(CultureInfo.InvariantCulture, $"## {type.Name}");
+    report.AppendLine();
+    report.AppendLine(markdown is null ? "(no results: the benchmark failed, see the console output)" : ResultTable(File.ReadAllText(markdown)));
+    report.AppendLine();
+}
+
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+await File.WriteAllTextAsync(output, report.ToString());
+return 0;
+
+string? Argument(string name)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+}
+
+bool Matches(string typeName) =>
+    filter is null || typeName.Contains(filter.Trim('*'), StringComparison.OrdinalIgnoreCase);
+
+// BenchmarkDotNet's GitHub report starts with an environment block in ``` fences; keep the table only.
+static string ResultTable(string markdown)
+{
+    var lines = markdown.Split('\n');
+    return string.Join('\n', lines.SkipWhile(l => !l.StartsWith('|')));
+}
