@@ -13,14 +13,24 @@ public sealed class ReportBuilder(ReportQueries queries, IOptions<ReportOptions>
     {
         var options = reportOptions.Value;
         var window = WindowOf(period, scope);
-        var calls = await queries.CallFiguresAsync(window, options.ServiceLevelSeconds, options.CallbackSlaHours, ct);
-        var (byHour, byDay) = await queries.DistributionAsync(window, ct);
-        var departments = await queries.DepartmentsAsync(window, ct);
-        var agents = await queries.AgentsAsync(window, ct);
-        var tickets = await queries.TicketsAsync(window, ct);
-        var satisfaction = await queries.SatisfactionAsync(window, options.LowRating, ListedExamples * 2, ct);
-        var ivrNodes = await queries.IvrNodesAsync(window, ct);
-        var repeats = await queries.RepeatCallersAsync(window, options.RepeatCallerDays, ct);
+        // Independent statements, each on its own connection: PostgreSQL runs them side by side.
+        var callsTask = queries.CallFiguresAsync(window, options.ServiceLevelSeconds, options.CallbackSlaHours, ct);
+        var distributionTask = queries.DistributionAsync(window, ct);
+        var departmentsTask = queries.DepartmentsAsync(window, ct);
+        var agentsTask = queries.AgentsAsync(window, ct);
+        var ticketsTask = queries.TicketsAsync(window, ct);
+        var satisfactionTask = queries.SatisfactionAsync(window, options.LowRating, ListedExamples * 2, ct);
+        var ivrNodesTask = queries.IvrNodesAsync(window, ct);
+        var repeatsTask = queries.RepeatCallersAsync(window, options.RepeatCallerDays, ct);
+        await Task.WhenAll(callsTask, distributionTask, departmentsTask, agentsTask, ticketsTask, satisfactionTask, ivrNodesTask, repeatsTask);
+        var calls = await callsTask;
+        var (byHour, byDay) = await distributionTask;
+        var departments = await departmentsTask;
+        var agents = await agentsTask;
+        var tickets = await ticketsTask;
+        var satisfaction = await satisfactionTask;
+        var ivrNodes = await ivrNodesTask;
+        var repeats = await repeatsTask;
         var repeatCallers = repeats.Select(r => new RepeatCaller(PhoneMask.Mask(r.Caller), r.RepeatCalls, r.LastCall)).ToList();
         var names = scope.IsCity ? [] : await queries.DepartmentNamesAsync(scope.DepartmentIds, ct);
         var findings = Findings(options, departments, ivrNodes, repeatCallers);

@@ -57,7 +57,7 @@ public sealed record LowRating(long TicketId, string Subject, int Rating, string
 
 public sealed record Satisfaction(double? Average, int Rated, IReadOnlyList<LowRating> LowRatings);
 
-/// <summary>How many calls passed an IVR node and how many ended there by hanging up or timing out.</summary>
+/// <summary>How often callers reached an IVR node (a caller looping back counts again) and how many hung up or timed out there.</summary>
 public sealed record IvrNodeFigures(string Node, int Visits, int Hangups, int Timeouts, string[] ExampleCallers, DateTime[] ExampleTimes)
 {
     public double FailureRate => Visits == 0 ? 0 : (double)(Hangups + Timeouts) / Visits;
