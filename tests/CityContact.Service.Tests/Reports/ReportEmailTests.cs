@@ -10,7 +10,6 @@ public sealed class ReportEmailTests(SeededCity city, SmtpServer smtp) : IClassF
 {
     private static readonly string[] Managers = ["primar@primaria.example", "taxe@primaria.example"];
     private static readonly string[] Mayor = ["primar@primaria.example"];
-    private readonly HashSet<string> seen = [];
     private ServiceFactory service = null!;
 
     public Task InitializeAsync()
@@ -44,7 +43,7 @@ public sealed class ReportEmailTests(SeededCity city, SmtpServer smtp) : IClassF
         var run = await response.Content.ReadFromJsonAsync<ReportRun>();
         Assert.True(run!.Status == "sent", run.Error);
         Assert.Equal((1, "manual"), (run.Attempts, run.Trigger));
-        var message = await smtp.NextMessageAsync(seen, TimeSpan.FromSeconds(20));
+        var message = await smtp.MessageAsync(m => (m.Subject ?? "").Contains("tot orașul", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
 
         Assert.Equal(Managers, message.To.Mailboxes.Select(m => m.Address));
         Assert.Equal("rapoarte@primaria.example", message.From.Mailboxes.Single().Address);
@@ -77,6 +76,46 @@ public sealed class ReportEmailTests(SeededCity city, SmtpServer smtp) : IClassF
         Assert.Equal(11, lines.Length); // header + the day's 10 finished calls
         Assert.StartsWith("id,started_local,", lines[0], StringComparison.Ordinal);
         Assert.DoesNotContain("0711000001", lines[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_schedule_firing_every_second_sends_its_period_once_through_quartz()
+    {
+        var client = service.ClientWithKey(ServiceFactory.AdminKey);
+        var created = await client.PostAsJsonAsync("/api/reports/schedules", new
+        {
+            name = "Zilnic Drumuri", kind = "daily", cron = "* * * * * ?", timeZone = "Europe/Bucharest", recipients = Mayor, departmentIds = new[] { city.Roads },
+        });
+        var schedule = (await created.Content.ReadFromJsonAsync<ReportSchedule>())!;
+        try
+        {
+            var message = await smtp.MessageAsync(m => (m.Subject ?? "").Contains("Drumuri", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+            Assert.Equal(Mayor, message.To.Mailboxes.Select(m => m.Address));
+
+            // Let the trigger fire a few more times: each finds the period already sent.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var fires = new HashSet<long>();
+            while (fires.Count < 4)
+            {
+                fires.Add(await LastFireAsync(schedule.Id));
+                await Task.Delay(100, timeout.Token);
+            }
+            var runs = await client.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/reports/runs?scheduleId={schedule.Id}");
+            var run = Assert.Single(runs.GetProperty("items").EnumerateArray());
+            Assert.Equal(("schedule", "sent"), (run.GetProperty("trigger").GetString(), run.GetProperty("status").GetString()));
+        }
+        finally
+        {
+            await client.DeleteAsync($"/api/reports/schedules/{schedule.Id}");
+        }
+    }
+
+    /// <summary>When the schedule's trigger last fired, as Quartz stores it; it changes at every fire.</summary>
+    private async Task<long> LastFireAsync(long scheduleId)
+    {
+        await using var command = city.DataSource.CreateCommand("SELECT coalesce(prev_fire_time, 0) FROM qrtz_triggers WHERE trigger_name = $1");
+        command.Parameters.AddWithValue(ReportSchedules.JobKeyOf(scheduleId).Name);
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     [Fact]

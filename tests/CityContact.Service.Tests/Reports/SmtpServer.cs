@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -11,6 +12,7 @@ namespace CityContact.Service.Tests.Reports;
 /// </summary>
 public sealed class SmtpServer : IAsyncLifetime
 {
+    private readonly ConcurrentBag<string> returned = [];
     private Process? process;
 
     public int Port { get; private set; }
@@ -49,18 +51,25 @@ public sealed class SmtpServer : IAsyncLifetime
         }
     }
 
-    /// <summary>Waits for the next message delivered to the Maildir that was not returned before.</summary>
-    public async Task<MimeMessage> NextMessageAsync(ISet<string> seen, TimeSpan timeout)
+    /// <summary>Waits for a delivered message that matches and was not returned before (tests of a class share the server).</summary>
+    public async Task<MimeMessage> MessageAsync(Func<MimeMessage, bool> match, TimeSpan timeout)
     {
         using var cancellation = new CancellationTokenSource(timeout);
         var inbox = Path.Combine(Maildir, "new");
         while (true)
         {
-            var file = Directory.Exists(inbox) ? Directory.GetFiles(inbox).FirstOrDefault(f => !seen.Contains(f)) : null;
-            if (file is not null)
+            foreach (var file in Directory.Exists(inbox) ? Directory.GetFiles(inbox) : [])
             {
-                seen.Add(file);
-                return await MimeMessage.LoadAsync(file, cancellation.Token);
+                if (returned.Contains(file))
+                {
+                    continue;
+                }
+                var message = await MimeMessage.LoadAsync(file, cancellation.Token);
+                if (match(message))
+                {
+                    returned.Add(file);
+                    return message;
+                }
             }
             await Task.Delay(50, cancellation.Token);
         }
