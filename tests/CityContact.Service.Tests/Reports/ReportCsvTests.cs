@@ -16,6 +16,14 @@ public sealed class ReportCsvTests
     }
 
     [Fact]
+    public void Citizen_text_that_excel_would_run_as_a_formula_is_kept_as_text()
+    {
+        Assert.Equal("'=HYPERLINK(\"http://x\")", ReportCsv.Text("=HYPERLINK(\"http://x\")"));
+        Assert.Equal("'@SUM(A1)", ReportCsv.Text("@SUM(A1)"));
+        Assert.Equal("Groapă pe stradă", ReportCsv.Text("Groapă pe stradă"));
+    }
+
+    [Fact]
     public void Phone_numbers_keep_only_their_last_three_digits()
     {
         Assert.Equal("+••••••••567", PhoneMask.Mask("+40721234567"));

@@ -37,8 +37,14 @@ public static class ReportCsv
         rows.Select(r => (IReadOnlyList<string?>)
         [
             Number(r.Id), r.Kind, r.Status, r.Priority, r.Department, Local(r.CreatedAt, zone), Local(r.DueAt, zone), Local(r.ResolvedAt, zone),
-            r.Rating?.ToString(CultureInfo.InvariantCulture), r.Subject,
+            r.Rating?.ToString(CultureInfo.InvariantCulture), Text(r.Subject),
         ]));
+
+    /// <summary>
+    /// Citizen-typed text that Excel would run as a formula (=, +, -, @ first) gets a leading apostrophe, which
+    /// Excel shows as text (OWASP's advice on CSV injection).
+    /// </summary>
+    public static string Text(string value) => value.Length > 0 && "=+-@\t\r".Contains(value[0], StringComparison.Ordinal) ? $"'{value}" : value;
 
     public static string Field(string? value) =>
         value is null ? "" : value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
