@@ -6,6 +6,7 @@ using CityContact.Service.Features.Departments;
 using CityContact.Service.Features.Ivr;
 using CityContact.Service.Features.Prompts;
 using CityContact.Service.Features.Queues;
+using CityContact.Service.Features.Reports;
 using CityContact.Service.Features.Schedules;
 using CityContact.Service.Features.Tickets;
 using CityContact.Service.Infrastructure;
@@ -30,6 +31,7 @@ public static class ServiceSetup
         builder.AddOpenApiDocument();
         builder.AddAuth();
         builder.AddStores();
+        builder.AddReports();
     }
 
     public static void UseCityContact(this WebApplication app)
@@ -46,6 +48,7 @@ public static class ServiceSetup
         app.MapAuth();
         app.MapDepartments();
         app.MapCalls();
+        app.MapReports();
     }
 
     private static void AddStores(this WebApplicationBuilder builder)
