@@ -30,6 +30,7 @@ public static class ServiceSetup
         builder.AddOpenApiDocument();
         builder.AddAuth();
         builder.AddStores();
+        builder.AddTickets();
     }
 
     public static void UseCityContact(this WebApplication app)
@@ -46,6 +47,7 @@ public static class ServiceSetup
         app.MapAuth();
         app.MapDepartments();
         app.MapCalls();
+        app.MapTickets();
     }
 
     private static void AddStores(this WebApplicationBuilder builder)
