@@ -83,13 +83,12 @@ ALTER TABLE tickets
     ADD CONSTRAINT tickets_priority_check CHECK (priority IN ('low', 'normal', 'high', 'urgent')),
     ADD CONSTRAINT tickets_channel_check CHECK (channel IN ('phone', 'voicemail', 'web', 'email', 'open311')),
     ADD CONSTRAINT tickets_duplicate_has_original CHECK (status <> 'duplicate' OR duplicate_of_ticket_id IS NOT NULL),
-    ADD CONSTRAINT tickets_duplicate_not_itself CHECK (duplicate_of_ticket_id IS NULL OR duplicate_of_ticket_id <> id),
-    ADD CONSTRAINT tickets_rating_with_time CHECK ((rating IS NULL) = (rated_at IS NULL));
+    ADD CONSTRAINT tickets_duplicate_not_itself CHECK (duplicate_of_ticket_id IS NULL OR duplicate_of_ticket_id <> id);
 
-CREATE INDEX tickets_citizen_phone ON tickets (citizen_phone, created_at) WHERE citizen_phone IS NOT NULL;
-CREATE INDEX tickets_created_at ON tickets (created_at);
-CREATE INDEX tickets_category ON tickets (category_id) WHERE category_id IS NOT NULL;
-CREATE INDEX tickets_rated ON tickets (rated_at) WHERE rating IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tickets_citizen_phone ON tickets (citizen_phone, created_at) WHERE citizen_phone IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tickets_created_at ON tickets (created_at);
+CREATE INDEX IF NOT EXISTS tickets_category ON tickets (category_id) WHERE category_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tickets_rated ON tickets (rated_at) WHERE rating IS NOT NULL;
 
 -- The API key behind a history row (its prefix is the actor); NULL for the IVR and jobs.
 ALTER TABLE ticket_history ADD COLUMN actor_key_id bigint REFERENCES api_keys (id);

@@ -7,6 +7,7 @@ using CityContact.Service.Features.Ivr;
 using CityContact.Service.Features.Open311;
 using CityContact.Service.Features.Prompts;
 using CityContact.Service.Features.Queues;
+using CityContact.Service.Features.Reports;
 using CityContact.Service.Features.Schedules;
 using CityContact.Service.Features.Tickets;
 using CityContact.Service.Infrastructure;
@@ -31,6 +32,7 @@ public static class ServiceSetup
         builder.AddOpenApiDocument();
         builder.AddAuth();
         builder.AddStores();
+        builder.AddReports();
         builder.AddTickets();
         builder.AddOpen311();
     }
@@ -49,6 +51,7 @@ public static class ServiceSetup
         app.MapAuth();
         app.MapDepartments();
         app.MapCalls();
+        app.MapReports();
         app.MapTickets();
         app.MapOpen311();
     }

@@ -1,0 +1,103 @@
+using System.Net.Http.Json;
+using System.Text;
+using CityContact.Service.Features.Reports;
+using CityContact.Service.Tests.Infrastructure;
+using MimeKit;
+
+namespace CityContact.Service.Tests.Reports;
+
+public sealed class ReportEmailTests(SeededCity city, SmtpServer smtp) : IClassFixture<SeededCity>, IClassFixture<SmtpServer>, IAsyncLifetime, IDisposable
+{
+    private static readonly string[] Managers = ["primar@primaria.example", "taxe@primaria.example"];
+    private static readonly string[] Mayor = ["primar@primaria.example"];
+    private readonly HashSet<string> seen = [];
+    private ServiceFactory service = null!;
+
+    public Task InitializeAsync()
+    {
+        service = new ServiceFactory(city.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Smtp:Host"] = "127.0.0.1",
+            ["Smtp:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Smtp:From"] = "rapoarte@primaria.example",
+            ["City:Culture"] = "ro-RO",
+            ["City:DefaultLanguage"] = "ro",
+        });
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await service.DisposeAsync();
+
+    public void Dispose() => service.Dispose();
+
+    [Fact]
+    public async Task Send_now_mails_the_html_report_with_inline_charts_and_csv_attachments_to_every_recipient()
+    {
+        var client = service.ClientWithKey(ServiceFactory.AdminKey);
+
+        var response = await client.PostAsJsonAsync("/api/reports/send", new
+        {
+            kind = "daily", date = "2026-03-10", recipients = Managers,
+        });
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        var run = await response.Content.ReadFromJsonAsync<ReportRun>();
+        Assert.True(run!.Status == "sent", run.Error);
+        Assert.Equal((1, "manual"), (run.Attempts, run.Trigger));
+        var message = await smtp.NextMessageAsync(seen, TimeSpan.FromSeconds(20));
+
+        Assert.Equal(Managers, message.To.Mailboxes.Select(m => m.Address));
+        Assert.Equal("rapoarte@primaria.example", message.From.Mailboxes.Single().Address);
+        Assert.StartsWith("Raport zilnic", message.Subject, StringComparison.Ordinal);
+        var html = message.HtmlBody ?? "";
+        Assert.Contains("data-key=\"offered\">10<", html, StringComparison.Ordinal);
+
+        // multipart/mixed [ multipart/related [ text/html, image/png, image/png ], calls.csv, tickets.csv ]
+        var mixed = Assert.IsType<Multipart>(message.Body);
+        Assert.Equal("mixed", mixed.ContentType.MediaSubtype);
+        var related = Assert.Single(mixed.OfType<MultipartRelated>());
+        Assert.Equal("text/html", related.Root?.ContentType.MimeType);
+        var images = related.OfType<MimePart>().Where(p => p.ContentType.MimeType == "image/png").ToList();
+        Assert.Equal(2, images.Count);
+        foreach (var image in images)
+        {
+            Assert.Contains($"cid:{image.ContentId}", html, StringComparison.Ordinal);
+            using var png = new MemoryStream();
+            await image.Content!.DecodeToAsync(png);
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png.ToArray().Take(4));
+        }
+
+        var attachments = message.Attachments.OfType<MimePart>().ToDictionary(a => a.FileName ?? "");
+        Assert.Equal(["calls.csv", "tickets.csv"], attachments.Keys.Order());
+        using var csv = new MemoryStream();
+        await attachments["calls.csv"].Content!.DecodeToAsync(csv);
+        var bytes = csv.ToArray();
+        Assert.Equal([0xEF, 0xBB, 0xBF], bytes.Take(3));
+        var lines = Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(11, lines.Length); // header + the day's 10 finished calls
+        Assert.StartsWith("id,started_local,", lines[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("0711000001", lines[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_report_that_cannot_be_delivered_is_retried_and_recorded_as_failed()
+    {
+        var closedPort = SmtpServer.FreePort();
+        await using var unreachable = new ServiceFactory(city.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Smtp:Host"] = "127.0.0.1",
+            ["Smtp:Port"] = closedPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Reports:SendAttempts"] = "3",
+            ["Reports:SendRetryDelay"] = "00:00:00.050",
+        });
+        var client = unreachable.ClientWithKey(ServiceFactory.AdminKey);
+
+        var response = await client.PostAsJsonAsync("/api/reports/send", new { kind = "daily", date = "2026-03-10", recipients = Mayor });
+
+        var run = await response.Content.ReadFromJsonAsync<ReportRun>();
+        Assert.Equal(("failed", 3), (run!.Status, run.Attempts));
+        Assert.NotNull(run.Error);
+        var runs = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/reports/runs?limit=100");
+        Assert.Contains(runs.GetProperty("items").EnumerateArray(), r => r.GetProperty("id").GetInt64() == run.Id && r.GetProperty("status").GetString() == "failed");
+    }
+}
