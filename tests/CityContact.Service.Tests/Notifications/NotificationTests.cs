@@ -168,7 +168,17 @@ public sealed class NotificationFixture : TicketServiceFixture
     public override async Task InitializeAsync()
     {
         Smtp = await SmtpServerProcess.StartAsync();
-        await base.InitializeAsync();
+        try
+        {
+            await base.InitializeAsync();
+        }
+        catch
+        {
+            // xUnit does not dispose a fixture whose start failed: stop the servers here, or they outlive the run.
+            await Sms.DisposeAsync();
+            await Smtp.DisposeAsync();
+            throw;
+        }
     }
 
     public override async Task DisposeAsync()

@@ -38,6 +38,8 @@ public sealed class TicketStoreTests(TicketServiceFixture service) : IClassFixtu
 
         var status = await Tickets.GetStatusForCallerAsync(ticket.Number.ToLowerInvariant(), "+40733444555", Ct);
         Assert.Equal((ticket.Number, TicketStatuses.New), (status!.Number, status.Status));
+        var keypad = ticket.Number.Replace("TM-", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
+        Assert.Equal(ticket.Number, (await Tickets.GetStatusForCallerAsync(keypad, "0733444555", Ct))!.Number);
         Assert.Null(await Tickets.GetStatusForCallerAsync(ticket.Number, "+40733444556", Ct));
         Assert.Null(await Tickets.GetStatusForCallerAsync("TM-1999-000001", "+40733444555", Ct));
 

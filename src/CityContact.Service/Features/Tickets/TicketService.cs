@@ -164,11 +164,16 @@ public sealed class TicketService(
     /// <summary>
     /// The status of ticket <paramref name="number"/> for an IVR caller, only when the call comes from the number that
     /// filed it. Unknown ticket and wrong caller answer the same (null), so the keypad cannot probe for tickets.
+    /// A keypad has no letters: ten digits (2026000123) stand for the number with the configured prefix (TM-2026-000123).
     /// </summary>
     public async Task<TicketStatusForCaller?> GetStatusForCallerAsync(string number, string callerPhone, CancellationToken ct)
     {
         var caller = NormalisePhone(callerPhone);
-        if (caller is null || await tickets.FindByNumberAsync(number.Trim().ToUpperInvariant(), ct) is not { } ticket || ticket.CitizenPhone != caller)
+        var typed = number.Trim();
+        var full = typed.Length == 10 && typed.All(char.IsAsciiDigit)
+            ? $"{options.Value.NumberPrefix}-{typed[..4]}-{typed[4..]}"
+            : typed.ToUpperInvariant();
+        if (caller is null || await tickets.FindByNumberAsync(full, ct) is not { } ticket || ticket.CitizenPhone != caller)
         {
             logger.LogInformation("Ticket status by phone refused for {TicketNumber} from {CallerPhone}", number, PhoneNumbers.Mask(caller ?? callerPhone));
             return null;
