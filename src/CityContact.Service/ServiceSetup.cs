@@ -4,6 +4,7 @@ using CityContact.Service.Features.Auth;
 using CityContact.Service.Features.Calls;
 using CityContact.Service.Features.Departments;
 using CityContact.Service.Features.Ivr;
+using CityContact.Service.Features.Open311;
 using CityContact.Service.Features.Prompts;
 using CityContact.Service.Features.Queues;
 using CityContact.Service.Features.Reports;
@@ -32,6 +33,8 @@ public static class ServiceSetup
         builder.AddAuth();
         builder.AddStores();
         builder.AddReports();
+        builder.AddTickets();
+        builder.AddOpen311();
     }
 
     public static void UseCityContact(this WebApplication app)
@@ -49,6 +52,8 @@ public static class ServiceSetup
         app.MapDepartments();
         app.MapCalls();
         app.MapReports();
+        app.MapTickets();
+        app.MapOpen311();
     }
 
     private static void AddStores(this WebApplicationBuilder builder)

@@ -73,7 +73,7 @@ public sealed class ReportSeed(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync();
         return await connection.ExecuteScalarAsync<long>("""
             INSERT INTO tickets (kind, status, subject, department_id, call_id, due_at, resolved_at, rating, created_at)
-            VALUES (@kind, CASE WHEN @resolvedAt::timestamptz IS NULL THEN 'open' ELSE 'resolved' END, @subject, @departmentId, @callId,
+            VALUES (@kind, CASE WHEN @resolvedAt::timestamptz IS NULL THEN 'new' ELSE 'resolved' END, @subject, @departmentId, @callId,
                     @dueAt, @resolvedAt, @rating, @createdAt)
             RETURNING id
             """, new { kind, subject, departmentId, callId, dueAt, resolvedAt, rating = (short?)rating, createdAt });

@@ -173,16 +173,19 @@ public sealed class StoreRoundTripTests(DatabaseFixture db) : IClassFixture<Data
     public async Task Ticket_is_created_with_its_first_history_row_and_status_changes_are_recorded()
     {
         var store = new TicketStore(db.DataSource);
-        var ticket = await store.CreateAsync(new NewTicket("complaint", "Broken street light", CitizenPhone: "+40700000004",
-            DueAt: new DateTime(2026, 3, 5, 12, 0, 0, DateTimeKind.Utc)), "agent:PJSIP/1001", Ct);
-        var resolved = await store.ChangeStatusAsync(ticket.Id, TicketStatuses.Resolved, "supervisor", "fixed", Ct);
+        var ticket = await store.CreateAsync(new NewTicket("complaint", "phone", "Broken street light", CitizenPhone: "+40700000004",
+            DueAt: new DateTime(2026, 3, 5, 12, 0, 0, DateTimeKind.Utc)), "TM", 2026, DateTimeOffset.UtcNow, new TicketActor("agent:PJSIP/1001"), Ct);
+        var resolved = Assert.IsType<TicketChange.Applied>(await store.ChangeStatusAsync(
+            ticket.Id, new StatusChange(TicketStatuses.Resolved, "fixed", "Bulb replaced"), new TicketActor("supervisor"), Ct)).Ticket;
 
-        Assert.Equal(ticket with { Status = TicketStatuses.Resolved, ResolvedAt = resolved!.ResolvedAt, UpdatedAt = resolved.UpdatedAt }, await store.GetAsync(ticket.Id, Ct));
+        Assert.Equal(ticket with { Status = TicketStatuses.Resolved, Resolution = "Bulb replaced", ResolvedAt = resolved.ResolvedAt, UpdatedAt = resolved.UpdatedAt },
+            await store.GetAsync(ticket.Id, Ct));
         Assert.NotNull(resolved.ResolvedAt);
         var history = await store.HistoryAsync(ticket.Id, Ct);
-        Assert.Equal([("created", null, "open"), ("status_changed", "open", "resolved")], history.Select(h => (h.Action, h.FromStatus, h.ToStatus)));
-        Assert.Null(await store.ChangeStatusAsync(long.MaxValue, TicketStatuses.Closed, "x", null, Ct));
-        Assert.Contains(await store.ListAsync(TicketStatuses.Resolved, 10, 0, Ct), t => t.Id == ticket.Id);
+        Assert.Equal([("created", null, "new"), ("status_changed", "new", "resolved")], history.Select(h => (h.Action, h.FromStatus, h.ToStatus)));
+        Assert.IsType<TicketChange.NotFound>(await store.ChangeStatusAsync(long.MaxValue, new StatusChange(TicketStatuses.Closed), new TicketActor("x"), Ct));
+        var page = await store.SearchAsync(new TicketFilter(Statuses: [TicketStatuses.Resolved]), new PageRequest(10, 0), DateTimeOffset.UtcNow, Ct);
+        Assert.Contains(page.Items, t => t.Id == ticket.Id);
     }
 
     [Fact]
