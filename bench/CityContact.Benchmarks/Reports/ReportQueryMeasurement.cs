@@ -141,7 +141,7 @@ public sealed class ReportQueryMeasurement : IScenarioMeasurement
             -- In the order they happen, as the service writes them: a month's calls sit together on disk.
             ORDER BY started
             """,
-            "INSERT INTO call_events (call_id, at, type, data) SELECT id, started_at + interval '10 seconds', 'ivr.timeout', jsonb_build_object('node', ivr_path[cardinality(ivr_path)]) FROM calls WHERE id % 50 = 0",
+            "INSERT INTO call_events (call_id, at, type, data) SELECT id, started_at + interval '10 seconds', 'timeout', jsonb_build_object('node', ivr_path[cardinality(ivr_path)]) FROM calls WHERE id % 50 = 0",
             $"""
             INSERT INTO tickets (kind, status, subject, department_id, call_id, due_at, resolved_at, rating, created_at)
             SELECT kind, CASE WHEN resolved THEN 'resolved' ELSE 'open' END, 'Solicitare ' || g, 1 + (g % 20),

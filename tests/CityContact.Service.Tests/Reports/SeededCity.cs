@@ -51,8 +51,8 @@ public sealed class SeededCity : DatabaseFixture
         // Hung up in the IVR's main menu after 40 s, before any queue.
         await seed.CallAsync(Local(2026, 3, 10, 8, 0), "abandoned", null, "0755000010", ivrPath: ["main"], seconds: 40);
         await seed.CallAsync(Local(2026, 3, 10, 15, 0), null, Taxes, "0755000011");
-        await seed.CallEventAsync(c1, Local(2026, 3, 10, 9, 0, 20), "ivr.timeout", """{"node": "main"}""");
-        await seed.CallEventAsync(c6, Local(2026, 3, 10, 11, 0, 20), "ivr.timeout", """{"node": "main"}""");
+        await seed.CallEventAsync(c1, Local(2026, 3, 10, 9, 0, 20), "timeout", """{"node": "main"}""");
+        await seed.CallEventAsync(c6, Local(2026, 3, 10, 11, 0, 20), "timeout", """{"node": "main"}""");
 
         // Tickets.
         await seed.TicketAsync("request", Taxes, Local(2026, 3, 10, 9, 5), dueAt: Local(2026, 3, 10, 17, 0), resolvedAt: Local(2026, 3, 10, 16, 0), rating: 5);

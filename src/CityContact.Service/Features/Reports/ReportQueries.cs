@@ -157,7 +157,7 @@ public sealed class ReportQueries(NpgsqlDataSource dataSource)
             -- A call lasts less than a day, so its events fall within a day of the period.
             SELECT e.data->>'node', c.id, c.caller, e.at, 'timeout'
             FROM call_events e JOIN calls c ON c.id = e.call_id
-            WHERE e.type = 'ivr.timeout' AND e.at >= @From AND e.at < @To + interval '1 day' AND e.data->>'node' IS NOT NULL
+            WHERE e.type = 'timeout' AND e.at >= @From AND e.at < @To + interval '1 day' AND e.data->>'node' IS NOT NULL
               AND {CallsInScope}
         )
         SELECT v.node, v.visits,
@@ -277,7 +277,7 @@ public sealed class ReportQueries(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Per IVR node: calls that passed it, calls that hung up there (abandoned before any queue, the node last in
-    /// their path) and IVR timeouts recorded there (call_events of type ivr.timeout with data.node).
+    /// their path) and IVR timeouts recorded there (call_events of type timeout with data.node, as the IVR's CallHandler writes them).
     /// </summary>
     public async Task<IReadOnlyList<IvrNodeFigures>> IvrNodesAsync(Window window, CancellationToken ct)
     {
