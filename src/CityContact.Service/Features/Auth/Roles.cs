@@ -1,0 +1,18 @@
+namespace CityContact.Service.Features.Auth;
+
+public static class Roles
+{
+    public const string Admin = "admin";
+    public const string Supervisor = "supervisor";
+    public const string Agent = "agent";
+    public const string Reporter = "reporter";
+
+    public static IReadOnlyList<string> All { get; } = [Admin, Supervisor, Agent, Reporter];
+
+    /// <summary>Requires a key with one of <paramref name="roles"/>; admin may always.</summary>
+    public static TBuilder RequireRoles<TBuilder>(this TBuilder builder, params string[] roles)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(policy => policy
+            .AddAuthenticationSchemes(ApiKeyAuthentication.SchemeName)
+            .RequireRole([.. roles, Admin]));
+}

@@ -1,0 +1,156 @@
+using System.Text.Json;
+using CityContact.Service.Infrastructure.Http;
+using Dapper;
+using Npgsql;
+
+namespace CityContact.Service.Features.Calls;
+
+/// <summary>How a call ended; the database checks the same closed set.</summary>
+public static class CallOutcomes
+{
+    public const string Answered = "answered";
+    public const string Abandoned = "abandoned";
+    public const string Voicemail = "voicemail";
+    public const string Callback = "callback";
+    public const string SelfService = "self-service";
+    public const string Failed = "failed";
+
+    public static IReadOnlyList<string> All { get; } = [Answered, Abandoned, Voicemail, Callback, SelfService, Failed];
+}
+
+public sealed record Call(
+    long Id,
+    string ChannelId,
+    string Caller,
+    string DialedNumber,
+    string Language,
+    DateTime StartedAt,
+    DateTime? AnsweredAt,
+    DateTime? EndedAt,
+    string? Outcome,
+    long? DepartmentId,
+    long? QueueId,
+    long? AgentId,
+    long? QueueWaitMs,
+    long? TalkMs,
+    string[] IvrPath,
+    bool Urgent,
+    string? HangupCause);
+
+public sealed record CallEvent(long Id, long CallId, DateTime At, string Type, string Data);
+
+public sealed record NewCall(string ChannelId, string Caller, string DialedNumber, string Language, DateTime StartedAt);
+
+/// <summary>What is known when a call ends; the stored row keeps whatever earlier updates set when a field is null here.</summary>
+public sealed record CallEnd(
+    DateTime EndedAt,
+    string Outcome,
+    DateTime? AnsweredAt = null,
+    long? DepartmentId = null,
+    long? QueueId = null,
+    long? AgentId = null,
+    long? QueueWaitMs = null,
+    long? TalkMs = null,
+    string[]? IvrPath = null,
+    string? HangupCause = null);
+
+public sealed record CallFilter(DateTime? From, DateTime? To, string? Outcome, string? DepartmentCode, string? Caller);
+
+public sealed class CallStore(NpgsqlDataSource dataSource)
+{
+    private const string Columns = """
+        c.id, c.channel_id, c.caller, c.dialed_number, c.language, c.started_at, c.answered_at, c.ended_at, c.outcome,
+        c.department_id, c.queue_id, c.agent_id, c.queue_wait_ms, c.talk_ms, c.ivr_path, c.urgent, c.hangup_cause
+        """;
+
+    /// <summary>Creates the call's row and its first timeline event together.</summary>
+    public async Task<Call> StartAsync(NewCall call, object? eventData, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var stored = await connection.QuerySingleAsync<Call>(new CommandDefinition($"""
+            INSERT INTO calls AS c (channel_id, caller, dialed_number, language, started_at)
+            VALUES (@ChannelId, @Caller, @DialedNumber, @Language, @StartedAt)
+            RETURNING {Columns}
+            """, call, transaction, cancellationToken: ct));
+        await InsertEventAsync(connection, transaction, stored.Id, call.StartedAt, "started", eventData, ct);
+        await transaction.CommitAsync(ct);
+        return stored;
+    }
+
+    public async Task<CallEvent> AppendEventAsync(long callId, DateTime at, string type, object? data, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await InsertEventAsync(connection, null, callId, at, type, data, ct);
+    }
+
+    /// <summary>Records the outcome and the final event together; false when the call does not exist or has already ended.</summary>
+    public async Task<bool> EndAsync(long callId, CallEnd end, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var updated = await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE calls SET
+                ended_at = @EndedAt, outcome = @Outcome,
+                answered_at = coalesce(@AnsweredAt, answered_at),
+                department_id = coalesce(@DepartmentId, department_id),
+                queue_id = coalesce(@QueueId, queue_id),
+                agent_id = coalesce(@AgentId, agent_id),
+                queue_wait_ms = coalesce(@QueueWaitMs, queue_wait_ms),
+                talk_ms = coalesce(@TalkMs, talk_ms),
+                ivr_path = coalesce(@IvrPath, ivr_path),
+                hangup_cause = coalesce(@HangupCause, hangup_cause)
+            WHERE id = @callId AND ended_at IS NULL
+            """, new { callId, end.EndedAt, end.Outcome, end.AnsweredAt, end.DepartmentId, end.QueueId, end.AgentId, end.QueueWaitMs, end.TalkMs, end.IvrPath, end.HangupCause },
+            transaction, cancellationToken: ct));
+        if (updated == 0)
+        {
+            return false;
+        }
+        await InsertEventAsync(connection, transaction, callId, end.EndedAt, "ended", new { outcome = end.Outcome, hangupCause = end.HangupCause }, ct);
+        await transaction.CommitAsync(ct);
+        return true;
+    }
+
+    public async Task<Call?> GetAsync(long id, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<Call>(new CommandDefinition(
+            $"SELECT {Columns} FROM calls c WHERE c.id = @id", new { id }, cancellationToken: ct));
+    }
+
+    public async Task<IReadOnlyList<CallEvent>> TimelineAsync(long callId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var events = await connection.QueryAsync<CallEvent>(new CommandDefinition(
+            "SELECT id, call_id, at, type, data::text AS data FROM call_events WHERE call_id = @callId ORDER BY at, id",
+            new { callId }, cancellationToken: ct));
+        return [.. events];
+    }
+
+    /// <summary>Newest first; <c>From</c> inclusive, <c>To</c> exclusive, on the start time.</summary>
+    public async Task<Page<Call>> ListAsync(CallFilter filter, PageRequest page, CancellationToken ct)
+    {
+        const string Where = """
+            WHERE (@From::timestamptz IS NULL OR c.started_at >= @From)
+              AND (@To::timestamptz IS NULL OR c.started_at < @To)
+              AND (@Outcome::text IS NULL OR c.outcome = @Outcome)
+              AND (@DepartmentCode::text IS NULL OR c.department_id = (SELECT id FROM departments WHERE code = @DepartmentCode))
+              AND (@Caller::text IS NULL OR c.caller = @Caller)
+            """;
+        var parameters = new { filter.From, filter.To, filter.Outcome, filter.DepartmentCode, filter.Caller, page.Limit, page.Offset };
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"SELECT count(*) FROM calls c {Where}", parameters, cancellationToken: ct));
+        var items = await connection.QueryAsync<Call>(new CommandDefinition(
+            $"SELECT {Columns} FROM calls c {Where} ORDER BY c.started_at DESC, c.id DESC LIMIT @Limit OFFSET @Offset",
+            parameters, cancellationToken: ct));
+        return Page.Of([.. items], total, page);
+    }
+
+    private static Task<CallEvent> InsertEventAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long callId, DateTime at, string type, object? data, CancellationToken ct) =>
+        connection.QuerySingleAsync<CallEvent>(new CommandDefinition("""
+            INSERT INTO call_events (call_id, at, type, data) VALUES (@callId, @at, @type, @data::jsonb)
+            RETURNING id, call_id, at, type, data::text AS data
+            """, new { callId, at, type, data = JsonSerializer.Serialize(data ?? new { }) }, transaction, cancellationToken: ct));
+}

@@ -1,0 +1,58 @@
+using System.Text.Json;
+using CityContact.Service.Features.Auth;
+using CityContact.Service.Infrastructure.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace CityContact.Service.Features.Calls;
+
+public sealed record CallEventView(long Id, DateTime At, string Type, JsonElement Data)
+{
+    public static CallEventView Of(CallEvent e) => new(e.Id, e.At, e.Type, JsonSerializer.Deserialize<JsonElement>(e.Data));
+}
+
+public sealed record CallDetail(Call Call, IReadOnlyList<CallEventView> Timeline);
+
+public static class CallsEndpoints
+{
+    public static void MapCalls(this IEndpointRouteBuilder endpoints)
+    {
+        var calls = endpoints.MapGroup("/api/calls").WithTags("Calls").RequireRoles(Roles.Supervisor, Roles.Reporter);
+        calls.MapGet("/", ListAsync);
+        calls.MapGet("/{id:long}", GetAsync);
+    }
+
+    /// <summary>Calls started in [from, to), newest first, filtered by outcome, department code and caller number.</summary>
+    private static async Task<Results<Ok<Page<Call>>, ValidationProblem>> ListAsync(
+        CallStore store, DateTimeOffset? from, DateTimeOffset? to, string? outcome, string? department, string? caller,
+        int? limit, int? offset, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var page = PageRequest.From(limit, offset, errors);
+        if (outcome is not null && !CallOutcomes.All.Contains(outcome))
+        {
+            errors["outcome"] = [$"outcome must be one of {string.Join(", ", CallOutcomes.All)}"];
+        }
+        if (from is not null && to is not null && to <= from)
+        {
+            errors["to"] = ["to must be after from"];
+        }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+        var filter = new CallFilter(from?.UtcDateTime, to?.UtcDateTime, outcome, NullIfBlank(department), NullIfBlank(caller));
+        return TypedResults.Ok(await store.ListAsync(filter, page, ct));
+    }
+
+    private static async Task<Results<Ok<CallDetail>, ProblemHttpResult>> GetAsync(long id, CallStore store, CancellationToken ct)
+    {
+        if (await store.GetAsync(id, ct) is not { } call)
+        {
+            return Problems.NotFound($"Call {id}");
+        }
+        var timeline = await store.TimelineAsync(id, ct);
+        return TypedResults.Ok(new CallDetail(call, [.. timeline.Select(CallEventView.Of)]));
+    }
+
+    private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+}
