@@ -1,0 +1,70 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Threading.Channels;
+
+namespace CityContact.Simulator.AriServer;
+
+/// <summary>
+/// One ARI event WebSocket. Events are queued by the core (under its lock, so in order) and written by one send loop;
+/// frames the client sends are read and ignored, as Asterisk does for an events socket.
+/// </summary>
+internal sealed class AriEventSocket
+{
+    private readonly WebSocket _socket;
+    private readonly Channel<string> _outbox = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+
+    public AriEventSocket(WebSocket socket) => _socket = socket;
+
+    public void Enqueue(string json) => _outbox.Writer.TryWrite(json);
+
+    /// <summary>Closes the socket with 1000 and an empty reason once the events already queued have been sent.</summary>
+    public void Close() => _outbox.Writer.TryComplete();
+
+    /// <summary>Runs until the socket is closed by either side.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var receive = ReceiveUntilClosedAsync(ct);
+        try
+        {
+            await foreach (var json in _outbox.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                if (_socket.State != WebSocketState.Open)
+                {
+                    break;
+                }
+                await _socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, ct).ConfigureAwait(false);
+            }
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", ct).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        {
+            // The client went away; the app keeps its channels, like Asterisk.
+        }
+        _outbox.Writer.TryComplete();
+        await receive.ConfigureAwait(false);
+    }
+
+    private async Task ReceiveUntilClosedAsync(CancellationToken ct)
+    {
+        var buffer = new byte[4096];
+        try
+        {
+            while (_socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+            {
+                var result = await _socket.ReceiveAsync(buffer, ct).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        {
+            // Closed without a handshake: same as a close.
+        }
+        _outbox.Writer.TryComplete();
+    }
+}

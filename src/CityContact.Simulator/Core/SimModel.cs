@@ -1,0 +1,123 @@
+using CityContact.Simulator.Scripting;
+
+namespace CityContact.Simulator.Core;
+
+/// <summary>How a channel came to be: its kind decides which events Asterisk sends after StasisEnd.</summary>
+internal enum ChannelOrigin
+{
+    /// <summary>An INVITE from the trunk, run by the dialplan: no ChannelDestroyed after StasisEnd.</summary>
+    Trunk,
+    /// <summary>POST /channels (originate): Dial events, then STASISSTATUS and ChannelDestroyed after StasisEnd.</summary>
+    Originated,
+    /// <summary>POST /channels/create: in Stasis at once in state Down, rings on /dial.</summary>
+    Created,
+}
+
+/// <summary>One channel. Mutated only by <see cref="SimulatorCore"/> under its lock.</summary>
+internal sealed class SimChannel
+{
+    public required string Id { get; init; }
+    public required string Name { get; init; }
+    public required string LinkedId { get; init; }
+    public required ChannelOrigin Origin { get; init; }
+    public required SimEndpoint? Endpoint { get; init; }
+    public required string EndpointName { get; init; }
+    public required string ProtocolId { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public string State { get; set; } = "Down";
+    public string CallerNumber { get; set; } = "";
+    public string CallerName { get; set; } = "";
+    public string ConnectedNumber { get; set; } = "";
+    public string ConnectedName { get; set; } = "";
+    public string Context { get; set; } = "";
+    public string Exten { get; set; } = "";
+    public long Priority { get; set; } = 1;
+    public string AppName { get; set; } = "";
+    public string AppData { get; set; } = "";
+    public string Language { get; set; } = "en";
+
+    /// <summary>The application that receives this channel's events (Stasis app, or the originator's app before StasisStart).</summary>
+    public string? SubscribedApp { get; set; }
+    public bool InStasis { get; set; }
+    public string? StasisApp { get; set; }
+    public string[] StasisArgs { get; set; } = [];
+    public int StasisStarts { get; set; }
+    public bool Declined { get; set; }
+    public bool HangupRequested { get; set; }
+    public bool IsHungUp { get; set; }
+    public DateTimeOffset? AnsweredAt { get; set; }
+    public Dictionary<string, string> Variables { get; } = new(StringComparer.Ordinal);
+    public List<string> PlaybackMedia { get; } = [];
+    public List<SimPlayback> PlaybackQueue { get; } = [];
+    public SimBridge? Bridge { get; set; }
+    public SimLiveRecording? Recording { get; set; }
+    public DateTimeOffset SpeakingUntil { get; set; }
+    public List<(DateTimeOffset From, DateTimeOffset To)> Speech { get; } = [];
+
+    /// <summary>Originate/dial: the Stasis args to enter with on answer, the timer that gives up ringing.</summary>
+    public string[] PendingStasisArgs { get; set; } = [];
+    public string? PendingStasisApp { get; set; }
+    public ITimer? RingTimer { get; set; }
+    public ITimer? AnswerTimer { get; set; }
+    public string? DialString { get; set; }
+    public string? OriginateCorrelationId { get; set; }
+    public bool Dialing { get; set; }
+}
+
+/// <summary>One playback: a list of media played in order on a channel or a bridge.</summary>
+internal sealed class SimPlayback
+{
+    public required string Id { get; init; }
+    public required IReadOnlyList<string> MediaUris { get; init; }
+    public required string TargetUri { get; init; }
+    public required string Language { get; init; }
+    public required SimChannel? Channel { get; init; }
+    public required SimBridge? Bridge { get; init; }
+    public required string App { get; init; }
+    public int MediaIndex { get; set; }
+    public string State { get; set; } = "queued";
+    public ITimer? Timer { get; set; }
+}
+
+internal sealed class SimBridge
+{
+    public required string Id { get; init; }
+    public required string Name { get; init; }
+    public required string Type { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required string App { get; init; }
+    public List<SimChannel> Channels { get; } = [];
+    public string? MohClass { get; set; }
+    public bool EmptiedByHangup { get; set; }
+    public List<SimPlayback> PlaybackQueue { get; } = [];
+    public string Technology => Type == "holding" ? "holding_bridge" : "simple_bridge";
+}
+
+internal sealed class SimLiveRecording
+{
+    public required string Name { get; init; }
+    public required string Format { get; init; }
+    public required string TargetUri { get; init; }
+    public required SimChannel Channel { get; init; }
+    public required string App { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public required TimeSpan? MaxDuration { get; init; }
+    public required TimeSpan? MaxSilence { get; init; }
+    public required string TerminateOn { get; init; }
+    public string State { get; set; } = "queued";
+    public DateTimeOffset? RecordingSince { get; set; }
+    public ITimer? Timer { get; set; }
+}
+
+internal sealed class SimEndpoint
+{
+    public required string Technology { get; init; }
+    public required string Resource { get; init; }
+    public bool IsPhone { get; init; }
+    public bool IsRegistered { get; set; }
+    public string ContactUri { get; set; } = "";
+    public PhoneAnswerBehaviour Behaviour { get; set; } = PhoneAnswerBehaviour.AnswerAfter;
+    public TimeSpan AnswerDelay { get; set; } = TimeSpan.FromSeconds(1);
+    public SimChannel? CurrentChannel { get; set; }
+    public string DeviceName => $"{Technology}/{Resource}";
+}

@@ -1,0 +1,408 @@
+using System.Globalization;
+using CityContact.Simulator.AriServer;
+using CityContact.Telephony.Ari.Models;
+using Changes = CityContact.Simulator.Changes;
+
+namespace CityContact.Simulator.Core;
+
+internal sealed partial class SimulatorCore
+{
+    private static readonly (string Name, string Value)[] RtpQosVariables =
+    [
+        ("RTPAUDIOQOS", "ssrc=1459927083;themssrc=0;lp=0;rxjitter=0.000000;rxcount=0;txjitter=0.000000;txcount=0;rlp=0;rtt=0.000000;rxmes=0.000000;txmes=0.000000"),
+        ("RTPAUDIOQOSJITTER", "minrxjitter=000.000000;maxrxjitter=000.000000;avgrxjitter=000.000000;stdevrxjitter=000.000000;mintxjitter=000.000000;maxtxjitter=000.000000;avgtxjitter=000.000000;stdevtxjitter=000.000000;"),
+        ("RTPAUDIOQOSLOSS", "  minrxlost=000.000000;  maxrxlost=000.000000;  avgrxlost=000.000000;  stdevrxlost=000.000000;  mintxlost=000.000000;  maxtxlost=000.000000;  avgtxlost=000.000000;  stdevtxlost=000.000000;"),
+        ("RTPAUDIOQOSRTT", "     minrtt=000.000000;     maxrtt=000.000000;     avgrtt=000.000000;     stdevrtt=000.000000;"),
+        ("RTPAUDIOQOSMES", "   minrxmes=000.000000;   maxrxmes=000.000000;   avgrxmes=000.000000;   stdevrxmes=000.000000;   mintxmes=000.000000;   maxtxmes=000.000000;   avgtxmes=000.000000;   stdevtxmes=000.000000;"),
+    ];
+
+    private SimChannel NewChannel(ChannelOrigin origin, SimEndpoint endpoint, string? linkedId)
+    {
+        var id = NextChannelId();
+        var channel = new SimChannel
+        {
+            Id = id,
+            Name = NextChannelName(endpoint.Resource),
+            LinkedId = linkedId ?? id,
+            Origin = origin,
+            Endpoint = endpoint,
+            EndpointName = endpoint.Resource,
+            ProtocolId = origin == ChannelOrigin.Trunk
+                ? string.Create(CultureInfo.InvariantCulture, $"{_channelCounter}-{Environment.ProcessId}@127.0.0.1")
+                : Guid.NewGuid().ToString(),
+            CreatedAt = Now,
+        };
+        _channels[id] = channel;
+        Publish(new Changes.ChannelCreated(Now, ToInfo(channel)));
+        return channel;
+    }
+
+    // ---- Trunk (SIP side) ----
+
+    public SimChannel TrunkInvite(string from, string callerName, string to) => Mutate(() =>
+    {
+        var channel = NewChannel(ChannelOrigin.Trunk, _endpoints[Options.TrunkEndpoint], null);
+        channel.State = "Ring";
+        channel.CallerNumber = from;
+        channel.CallerName = callerName;
+        channel.Context = Options.TrunkContext;
+        channel.Exten = to;
+        if (Options.StasisEntryDelay > TimeSpan.Zero)
+        {
+            Schedule(Options.StasisEntryDelay, () => RunTrunkDialplan(channel));
+        }
+        else
+        {
+            RunTrunkDialplan(channel);
+        }
+        return channel;
+    });
+
+    private void RunTrunkDialplan(SimChannel channel)
+    {
+        if (channel.IsHungUp)
+        {
+            return;
+        }
+        channel.Priority = 2;
+        if (Options.NativeExtensions.TryGetValue(channel.Exten, out var nativeContext))
+        {
+            // A native dialplan application (e.g. Answer + Echo): never in Stasis, answered at once.
+            channel.Context = nativeContext;
+            channel.Priority = 1;
+            channel.AppName = "Answer";
+            channel.AppData = "";
+            Publish(new Changes.ChannelDialplanStep(Now, ToInfo(channel)));
+            SetState(channel, "Up");
+            return;
+        }
+        var appData = Options.TrunkStasisAppData.Replace("${EXTEN}", channel.Exten, StringComparison.Ordinal);
+        channel.AppName = "Stasis";
+        channel.AppData = appData;
+        Publish(new Changes.ChannelDialplanStep(Now, ToInfo(channel)));
+        var parts = appData.Split(',');
+        var app = parts[0];
+        if (!IsActive(app))
+        {
+            // Stasis() fails at once ("Stasis app ... doesn't exist"); the dialplan hangs up and the caller gets 603 Decline.
+            channel.Declined = true;
+            SetVariable(channel, "STASISSTATUS", "FAILED", sendToApp: false);
+            DestroyChannel(channel, 21, "Call Rejected", sendToApp: false);
+            return;
+        }
+        EnterStasis(channel, app, parts[1..]);
+    }
+
+    private void EnterStasis(SimChannel channel, string app, string[] args)
+    {
+        channel.InStasis = true;
+        channel.StasisApp = app;
+        channel.SubscribedApp = app;
+        channel.StasisArgs = args;
+        channel.StasisStarts++;
+        Publish(new Changes.StasisEntered(Now, ToInfo(channel), app, args));
+        Send(app, new StasisStart { Args = args, Channel = ToAri(channel) });
+    }
+
+    public void TrunkDropAll() => Mutate(() =>
+    {
+        foreach (var channel in _channels.Values.Where(c => c.Origin == ChannelOrigin.Trunk).ToArray())
+        {
+            Hangup(channel, byApp: false);
+        }
+    });
+
+    public void RemoteHangup(SimChannel channel) => Mutate(() => Hangup(channel, byApp: false));
+
+    public void Dtmf(SimChannel channel, string digits) => Mutate(() =>
+    {
+        foreach (var digit in digits)
+        {
+            if (channel.IsHungUp)
+            {
+                return;
+            }
+            var text = digit.ToString();
+            Publish(new Changes.DtmfReceived(Now, ToInfo(channel), text, 280));
+            Send(channel.SubscribedApp, new ChannelDtmfReceived { Digit = text, DurationMs = 280, Channel = ToAri(channel) });
+            OnDtmfForRecording(channel, text);
+        }
+    });
+
+    public void Speak(SimChannel channel, TimeSpan length) => Mutate(() =>
+    {
+        var from = Now;
+        channel.Speech.Add((from, from + length));
+        channel.SpeakingUntil = from + length;
+        OnSpeechForRecording(channel);
+    });
+
+    // ---- State changes shared by every path ----
+
+    private void SetState(SimChannel channel, string state)
+    {
+        channel.State = state;
+        if (state == "Up")
+        {
+            channel.AnsweredAt ??= Now;
+        }
+        Publish(new Changes.ChannelStateChanged(Now, ToInfo(channel)));
+        Send(channel.SubscribedApp, new ChannelStateChange { Channel = ToAri(channel) });
+        if (channel.Endpoint is { IsPhone: true } endpoint)
+        {
+            PublishDeviceState(endpoint);
+        }
+    }
+
+    private void SetVariable(SimChannel channel, string name, string value, bool sendToApp = true)
+    {
+        channel.Variables[name] = value;
+        Publish(new Changes.ChannelVarSet(Now, ToInfo(channel), name, value));
+        if (sendToApp)
+        {
+            Send(channel.SubscribedApp, new ChannelVarset { Variable = name, Value = value, Channel = ToAri(channel) });
+        }
+    }
+
+    /// <summary>
+    /// A hangup as PJSIP does it: the RTP QoS varsets (with the bridged peer's *BRIDGED twins interleaved), ChannelHangupRequest
+    /// (cause 32 soft for the app's DELETE, none for a BYE), failed playbacks, finished recording, bridge exit, StasisEnd, and for
+    /// channels the app created STASISSTATUS + ChannelDestroyed.
+    /// </summary>
+    private void Hangup(SimChannel channel, bool byApp)
+    {
+        if (channel.IsHungUp || channel.HangupRequested)
+        {
+            return;
+        }
+        channel.HangupRequested = true;
+        Cancel(channel.RingTimer);
+        Cancel(channel.AnswerTimer);
+        var peer = channel.Bridge is { Type: "mixing" } bridge ? bridge.Channels.FirstOrDefault(c => c != channel) : null;
+        foreach (var (name, value) in RtpQosVariables)
+        {
+            SetVariable(channel, name, value);
+            if (peer is not null)
+            {
+                SetVariable(peer, name + "BRIDGED", value);
+            }
+        }
+        Publish(new Changes.ChannelHangupRequested(Now, ToInfo(channel), byApp ? 32 : null, byApp));
+        Send(channel.SubscribedApp, new ChannelHangupRequest { Cause = byApp ? 32 : null, Soft = byApp ? true : null, Channel = ToAri(channel) });
+        FailPlaybacksOf(channel);
+        FinishRecordingOf(channel);
+        if (channel.Bridge is not null)
+        {
+            SetVariable(channel, "BRIDGEPEER", "");
+            SetVariable(channel, "BRIDGEPVTCALLID", "");
+            LeaveBridge(channel, byHangup: true);
+        }
+        LeaveStasis(channel);
+        if (channel.Origin == ChannelOrigin.Trunk)
+        {
+            DestroyChannel(channel, 16, "Normal Clearing", sendToApp: false);
+        }
+        else
+        {
+            SetVariable(channel, "STASISSTATUS", "SUCCESS");
+            DestroyChannel(channel, 16, "Normal Clearing", sendToApp: true);
+        }
+    }
+
+    private void LeaveStasis(SimChannel channel)
+    {
+        if (!channel.InStasis)
+        {
+            return;
+        }
+        channel.InStasis = false;
+        Publish(new Changes.StasisLeft(Now, ToInfo(channel), channel.StasisApp ?? ""));
+        Send(channel.StasisApp, new StasisEnd { Channel = ToAri(channel) });
+        channel.StasisApp = null;
+        if (channel.Origin == ChannelOrigin.Trunk)
+        {
+            channel.SubscribedApp = null;
+        }
+    }
+
+    private void DestroyChannel(SimChannel channel, int cause, string causeText, bool sendToApp, int? techCause = null)
+    {
+        if (channel.IsHungUp)
+        {
+            return;
+        }
+        channel.IsHungUp = true;
+        Cancel(channel.RingTimer);
+        Cancel(channel.AnswerTimer);
+        if (channel.Origin == ChannelOrigin.Originated)
+        {
+            // Asterisk reports the originated leg back on its dial "application" once it leaves Stasis.
+            channel.AppName = "AppDial2";
+            channel.AppData = "(Outgoing Line)";
+        }
+        else if (channel.Origin == ChannelOrigin.Created)
+        {
+            channel.AppName = "";
+            channel.AppData = "";
+        }
+        _channels.Remove(channel.Id);
+        Publish(new Changes.ChannelDestroyed(Now, ToInfo(channel), cause, causeText));
+        if (sendToApp)
+        {
+            Send(channel.SubscribedApp, new ChannelDestroyed { Cause = cause, CauseTxt = causeText, TechCause = techCause, Channel = ToAri(channel) });
+        }
+        channel.SubscribedApp = null;
+        if (channel.Endpoint is { } endpoint && endpoint.CurrentChannel == channel)
+        {
+            endpoint.CurrentChannel = null;
+            if (endpoint.IsPhone)
+            {
+                PublishDeviceState(endpoint);
+            }
+        }
+    }
+
+    // ---- ARI: channels ----
+
+    private AriResponse WithStasisChannel(string id, Func<SimChannel, AriResponse> action) => Mutate(() =>
+    {
+        if (!_channels.TryGetValue(id, out var channel) || channel.IsHungUp)
+        {
+            return AriResponse.ChannelNotFound;
+        }
+        return channel.InStasis ? action(channel) : AriResponse.NotInStasis;
+    });
+
+    public AriResponse ListChannels() => Read(() => AriResponse.Ok(_channels.Values.Select(ToAri).ToArray()));
+
+    public AriResponse GetChannel(string id) => Read(() =>
+        _channels.TryGetValue(id, out var c) ? AriResponse.Ok(ToAri(c)) : AriResponse.ChannelNotFound);
+
+    public AriResponse HangupChannel(string id) => Mutate(() =>
+    {
+        if (!_channels.TryGetValue(id, out var channel) || channel.IsHungUp)
+        {
+            return AriResponse.ChannelNotFound;
+        }
+        if (!channel.InStasis && channel.Origin == ChannelOrigin.Trunk)
+        {
+            // A native dialplan channel: hung up without Stasis events.
+            DestroyChannel(channel, 16, "Normal Clearing", sendToApp: false);
+            return AriResponse.NoContent;
+        }
+        if (channel.Dialing && channel.State != "Up")
+        {
+            // Cancelling an originate that still rings.
+            DestroyChannel(channel, 16, "Normal Clearing", sendToApp: true);
+            return AriResponse.NoContent;
+        }
+        Hangup(channel, byApp: true);
+        return AriResponse.NoContent;
+    });
+
+    public AriResponse Answer(string id) => WithStasisChannel(id, channel =>
+    {
+        if (channel.State != "Up")
+        {
+            SetState(channel, "Up");
+        }
+        return AriResponse.NoContent;
+    });
+
+    public AriResponse Ring(string id, bool start) => WithStasisChannel(id, channel =>
+    {
+        if (start && channel.State is "Ring" or "Down")
+        {
+            SetState(channel, "Ringing");
+        }
+        return AriResponse.NoContent;
+    });
+
+    public AriResponse SendDtmf(string id, string? dtmf) => WithStasisChannel(id, _ =>
+        string.IsNullOrEmpty(dtmf) ? AriResponse.BadRequest("DTMF is required") : AriResponse.NoContent);
+
+    public AriResponse NoOpOnStasisChannel(string id) => WithStasisChannel(id, _ => AriResponse.NoContent);
+
+    public AriResponse GetVariable(string id, string? name) => Mutate(() =>
+    {
+        if (!_channels.TryGetValue(id, out var channel))
+        {
+            return AriResponse.ChannelNotFound;
+        }
+        if (string.IsNullOrEmpty(name))
+        {
+            return AriResponse.BadRequest("Variable name is required");
+        }
+        var value = name switch
+        {
+            "CALLERID(num)" => channel.CallerNumber,
+            "CALLERID(name)" => channel.CallerName,
+            "CONNECTEDLINE(num)" => channel.ConnectedNumber,
+            "CONNECTEDLINE(name)" => channel.ConnectedName,
+            "CHANNEL(state)" => channel.State,
+            "CHANNEL(name)" => channel.Name,
+            "CHANNEL(language)" => channel.Language,
+            "UNIQUEID" => channel.Id,
+            _ when name.Contains('(', StringComparison.Ordinal) => null,
+            _ => channel.Variables.GetValueOrDefault(name),
+        };
+        if (value is null)
+        {
+            return name.Contains('(', StringComparison.Ordinal)
+                ? AriResponse.Error(500, "Error With Function", "Unable to read provided function")
+                : AriResponse.Error(404, "Variable Not Found", "Provided variable was not found");
+        }
+        return AriResponse.Ok(new Variable { Value = value });
+    });
+
+    public AriResponse SetChannelVariable(string id, string? name, string? value) => Mutate(() =>
+    {
+        if (!_channels.TryGetValue(id, out var channel))
+        {
+            return AriResponse.ChannelNotFound;
+        }
+        if (string.IsNullOrEmpty(name))
+        {
+            return AriResponse.BadRequest("Variable name is required");
+        }
+        value ??= "";
+        switch (name)
+        {
+            case "CALLERID(num)":
+                channel.CallerNumber = value;
+                Send(channel.SubscribedApp, new ChannelCallerId { CallerPresentation = 0, CallerPresentationTxt = "Presentation Allowed, Not Screened", Channel = ToAri(channel) });
+                break;
+            case "CALLERID(name)":
+                channel.CallerName = value;
+                Send(channel.SubscribedApp, new ChannelCallerId { CallerPresentation = 0, CallerPresentationTxt = "Presentation Allowed, Not Screened", Channel = ToAri(channel) });
+                break;
+            default:
+                if (name.Contains('(', StringComparison.Ordinal))
+                {
+                    return AriResponse.Error(500, "Error With Function", "Unable to write provided function");
+                }
+                SetVariable(channel, name, value);
+                break;
+        }
+        return AriResponse.NoContent;
+    });
+
+    /// <summary>POST continue: the channel leaves Stasis back to the dialplan; an unknown context ends the call there a moment later.</summary>
+    public AriResponse Continue(string id) => WithStasisChannel(id, channel =>
+    {
+        LeaveStasis(channel);
+        Schedule(TimeSpan.FromMilliseconds(5), () => DestroyChannel(channel, 16, "Normal Clearing", sendToApp: channel.Origin != ChannelOrigin.Trunk));
+        return AriResponse.NoContent;
+    });
+
+    public AriResponse Move(string id, string? app, string? appArgs) => WithStasisChannel(id, channel =>
+    {
+        if (string.IsNullOrEmpty(app))
+        {
+            return AriResponse.BadRequest("app is required");
+        }
+        LeaveStasis(channel);
+        EnterStasis(channel, app, string.IsNullOrEmpty(appArgs) ? [] : appArgs.Split(','));
+        return AriResponse.NoContent;
+    });
+}
