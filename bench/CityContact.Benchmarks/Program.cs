@@ -18,18 +18,18 @@ var filter = Argument("--filter");
 var config = ManualConfig.CreateEmpty()
     .AddJob(Job.ShortRun.WithWarmupCount(2).WithIterationCount(5).WithLaunchCount(1))
     .AddDiagnoser(MemoryDiagnoser.Default)
-    .AddColumnProvider(DefaultColumnProviders.Instance)
+    .AddColumnProvider(DefaultConfig.Instance.GetColumnProviders().ToArray())
     .AddExporter(MarkdownExporter.GitHub)
     .AddLogger(BenchmarkDotNet.Loggers.ConsoleLogger.Default)
     .WithArtifactsPath(artifacts)
     .WithOptions(ConfigOptions.DisableLogFile);
 
-var benchmarkTypes = typeof(Program).Assembly.GetTypes()
+var benchmarkTypes = typeof(IScenarioMeasurement).Assembly.GetTypes()
     .Where(t => !t.IsAbstract && t.GetMethods().Any(m => m.GetCustomAttribute<BenchmarkDotNet.Attributes.BenchmarkAttribute>() is not null))
     .Where(t => Matches(t.Name))
     .OrderBy(t => t.Name, StringComparer.Ordinal)
     .ToArray();
-var scenarios = typeof(Program).Assembly.GetTypes()
+var scenarios = typeof(IScenarioMeasurement).Assembly.GetTypes()
     .Where(t => !t.IsAbstract && typeof(IScenarioMeasurement).IsAssignableFrom(t) && Matches(t.Name))
     .OrderBy(t => t.Name, StringComparer.Ordinal)
     .Select(t => (IScenarioMeasurement)Activator.CreateInstance(t)!)
