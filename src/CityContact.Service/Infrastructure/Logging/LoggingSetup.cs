@@ -22,6 +22,8 @@ public static class LoggingSetup
                     .MinimumLevel.Override("Npgsql", LogEventLevel.Warning)
                     // A failed start is reported once by Program (one line for a bad setting), not with the host's stack trace.
                     .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
+                    // The authentication base class reports every challenge at Information; the request line says it already.
+                    .MinimumLevel.Override(typeof(Features.Auth.ApiKeyAuthentication).FullName!, LogEventLevel.Warning)
                     .ReadFrom.Configuration(builder.Configuration)
                     .Enrich.FromLogContext();
                 if (json)
@@ -44,6 +46,8 @@ public static class LoggingSetup
     {
         app.UseSerilogRequestLogging(options =>
         {
+            // The static Log.Logger is not ours (see AddLogging): write through the host's logger.
+            options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
             options.GetLevel = (http, _, error) => error is not null || http.Response.StatusCode >= 500
                 ? LogEventLevel.Error
                 : http.Request.Path.StartsWithSegments("/health") || http.Request.Path.StartsWithSegments("/metrics")

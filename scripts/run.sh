@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# `make run` (after `make db` started PostgreSQL on port $1 under .data/pg): create the database, build,
+# migrate, make sure a bootstrap admin key exists, and serve on http://127.0.0.1:8080.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+port=${1:?PostgreSQL port}
+data=.data
+bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+url=${CITYCONTACT_URL:-http://127.0.0.1:8080}
+
+if [ -z "$("$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'citycontact'")" ]; then
+  "$bindir/createdb" -h 127.0.0.1 -p "$port" -U postgres citycontact
+fi
+export ConnectionStrings__CityContact="Host=127.0.0.1;Port=$port;Username=postgres;Database=citycontact"
+
+# A configured key wins; otherwise one generated on the first run and kept (owner-only) under .data/.
+if [ -z "${Auth__BootstrapAdminKey:-}" ]; then
+  keyfile=$data/bootstrap-admin-key
+  if [ ! -s "$keyfile" ]; then
+    (umask 077; python3 -c 'import secrets; print("cc_bootstrap_" + secrets.token_urlsafe(32))' >"$keyfile")
+  fi
+  chmod 600 "$keyfile"
+  Auth__BootstrapAdminKey=$(cat "$keyfile")
+  export Auth__BootstrapAdminKey
+fi
+
+dotnet build src/CityContact.Service -c Release -nologo -v quiet
+service=src/CityContact.Service/bin/Release/net10.0/CityContact.Service.dll
+dotnet "$service" migrate
+
+cat <<INFO
+
+CityContact on $url   (Swagger: $url/swagger, ready: $url/health/ready)
+Bootstrap admin key (send as X-Api-Key): $Auth__BootstrapAdminKey
+Try: curl -H "X-Api-Key: $Auth__BootstrapAdminKey" $url/api/calls
+
+INFO
+exec dotnet "$service" --urls "$url"
