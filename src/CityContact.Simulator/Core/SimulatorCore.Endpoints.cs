@@ -197,8 +197,6 @@ internal sealed partial class SimulatorCore
         channel.CallerNumber = endpoint.Resource;
         channel.Context = Options.OriginateContext;
         channel.Exten = "s";
-        channel.AppName = "AppDial2";
-        channel.AppData = "(Outgoing Line)";
         channel.SubscribedApp = app;
         var args = string.IsNullOrEmpty(p.GetValueOrDefault("appArgs")) ? Array.Empty<string>() : p["appArgs"].Split(',');
         var response = AriResponse.Ok(ToAri(channel));

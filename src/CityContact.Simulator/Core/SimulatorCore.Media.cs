@@ -6,7 +6,8 @@ namespace CityContact.Simulator.Core;
 
 internal sealed partial class SimulatorCore
 {
-    private static readonly TimeSpan FailDelay = TimeSpan.FromMilliseconds(2);
+    // Asterisk fails a missing file or a busy announcer within the same millisecond tick as PlaybackStarted (transcripts: 0–1 ms apart).
+    private static readonly TimeSpan FailDelay = TimeSpan.FromMilliseconds(1);
 
     private Playback ToAri(SimPlayback p) => new()
     {
@@ -81,7 +82,8 @@ internal sealed partial class SimulatorCore
         var length = MediaLength(playback.MediaUris[playback.MediaIndex], playback.Language);
         if (length == TimeSpan.MaxValue)
         {
-            return; // an unknown scheme: started, never finished (as Asterisk does).
+            AbandonPlayback(playback);
+            return;
         }
         if (length < TimeSpan.Zero)
         {
@@ -120,6 +122,21 @@ internal sealed partial class SimulatorCore
             Send(playback.App, new PlaybackFinished { Playback = ToAri(playback) });
         }
         if (startNext && wasPlaying && queue.Count > 0)
+        {
+            StartPlayback(queue[0]);
+        }
+    }
+
+    /// <summary>
+    /// An unknown media scheme: Asterisk logs "invalid media URI" and returns without a final update, so PlaybackFinished
+    /// never comes, but the playback is forgotten (GET answers 404) and the channel goes on with its next queued playback.
+    /// </summary>
+    private void AbandonPlayback(SimPlayback playback)
+    {
+        _playbacks.Remove(playback.Id);
+        var queue = playback.Channel?.PlaybackQueue ?? playback.Bridge!.PlaybackQueue;
+        queue.Remove(playback);
+        if (queue.Count > 0)
         {
             StartPlayback(queue[0]);
         }

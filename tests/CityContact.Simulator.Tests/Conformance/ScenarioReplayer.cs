@@ -133,8 +133,9 @@ public sealed class ScenarioReplayer(Transcript transcript, IAsteriskUnderTest t
             message.Content = new StringContent(_ids.Substitute(body.GetRawText()), Encoding.UTF8, "application/json");
         }
         using var response = await http.SendAsync(message, ct);
+        // HttpClient splits list headers ("Allow: OPTIONS,GET,POST" becomes three values); joined back as Asterisk writes them.
         var headers = response.Headers.Concat(response.Content.Headers)
-            .SelectMany(h => h.Value.Select(v => KeyValuePair.Create(h.Key, v)))
+            .Select(h => KeyValuePair.Create(h.Key, string.Join(',', h.Value)))
             .ToList();
         _pending = (step, new ActualResponse((int)response.StatusCode, response.ReasonPhrase ?? "", headers, await response.Content.ReadAsByteArrayAsync(ct), null));
         return true;

@@ -1,0 +1,220 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using CityContact.Telephony.Ari;
+using CityContact.Telephony.Ari.Models;
+using Xunit;
+
+namespace CityContact.Telephony.Tests.Ari;
+
+public sealed class AriEventStreamTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    private static AriOptions Options(Uri baseUrl) => new()
+    {
+        BaseUrl = baseUrl,
+        User = "cc",
+        Password = "cc",
+        ReconnectMinDelay = TimeSpan.FromMilliseconds(100),
+        ReconnectMaxDelay = TimeSpan.FromMilliseconds(800),
+        PingInterval = TimeSpan.FromMilliseconds(200),
+        PingTimeout = TimeSpan.FromMilliseconds(400),
+        RequestTimeout = TimeSpan.FromSeconds(5),
+    };
+
+    private static AriEventStream Stream(AriOptions options)
+    {
+        var parser = new AriEventParser(new ListLogger<AriEventParser>());
+        return new AriEventStream(options, parser, new ListLogger<AriEventStream>());
+    }
+
+    [Fact]
+    public async Task Events_arrive_typed_and_in_order_over_a_socket_opened_with_the_authorization_header()
+    {
+        var frames = Transcripts.EventFrames().Where(f => f.File == "ari-inbound-play-app-hangup.json").Select(f => f.Raw).ToList();
+        await using var server = await RecordedAsteriskServer.StartAsync();
+        server.OnEvents = async (socket, ct) =>
+        {
+            foreach (var frame in frames)
+            {
+                await socket.SendAsync(Encoding.UTF8.GetBytes(frame), WebSocketMessageType.Text, true, ct);
+            }
+            await Task.Delay(Timeout.Infinite, ct);
+        };
+        var received = new ConcurrentQueue<AriMessage>();
+        var stream = Stream(Options(server.BaseUrl));
+        using var stop = new CancellationTokenSource();
+
+        var run = stream.RunAsync((m, _) => { received.Enqueue(m); return ValueTask.CompletedTask; }, stop.Token);
+        await RecordedAsteriskServer.WaitAsync(() => received.Count == frames.Count, Patience);
+        stop.Cancel();
+        await run.WaitAsync(Patience);
+
+        Assert.Equal(frames.Select(f => System.Text.Json.JsonDocument.Parse(f).RootElement.GetProperty("type").GetString()), received.Select(m => m.Type));
+        Assert.IsType<StasisStart>(received.First());
+        var upgrade = Assert.Single(server.Requests);
+        Assert.Equal("/ari/events?app=citycontact&subscribeAll=false", upgrade.RawTarget);
+        Assert.Equal("Basic Y2M6Y2M=", upgrade.Authorization);
+        Assert.Equal(AriConnectionState.Disconnected, stream.State);
+    }
+
+    [Fact]
+    public async Task Fragmented_frames_are_reassembled_and_a_malformed_frame_is_skipped()
+    {
+        var stasisStart = Transcripts.EventFrames().First(f => f.Type == "StasisStart").Raw;
+        var stasisEnd = Transcripts.EventFrames().First(f => f.Type == "StasisEnd").Raw;
+        await using var server = await RecordedAsteriskServer.StartAsync();
+        server.OnEvents = async (socket, ct) =>
+        {
+            var bytes = Encoding.UTF8.GetBytes(stasisStart);
+            for (var offset = 0; offset < bytes.Length; offset += 37)
+            {
+                var end = Math.Min(bytes.Length, offset + 37);
+                await socket.SendAsync(bytes.AsMemory(offset, end - offset), WebSocketMessageType.Text, end == bytes.Length, ct);
+            }
+            await socket.SendAsync("{\"type\":\"StasisStart\",\"chan"u8.ToArray(), WebSocketMessageType.Text, true, ct);
+            await socket.SendAsync(Encoding.UTF8.GetBytes(stasisEnd), WebSocketMessageType.Text, true, ct);
+            await Task.Delay(Timeout.Infinite, ct);
+        };
+        var received = new ConcurrentQueue<AriMessage>();
+        var stream = Stream(Options(server.BaseUrl));
+        using var stop = new CancellationTokenSource();
+
+        var run = stream.RunAsync((m, _) => { received.Enqueue(m); return ValueTask.CompletedTask; }, stop.Token);
+        await RecordedAsteriskServer.WaitAsync(() => received.Count == 2, Patience);
+        stop.Cancel();
+        await run.WaitAsync(Patience);
+
+        Assert.Collection(received, m => Assert.IsType<StasisStart>(m), m => Assert.IsType<StasisEnd>(m));
+        Assert.Equal(1, stream.Connections);
+    }
+
+    [Fact]
+    public async Task A_server_that_closes_cleanly_at_once_is_retried_with_growing_delays_and_Reconnected_is_raised()
+    {
+        await using var server = await RecordedAsteriskServer.StartAsync();
+        var connectedAt = new ConcurrentQueue<long>();
+        server.OnEvents = (_, _) =>
+        {
+            connectedAt.Enqueue(Stopwatch.GetTimestamp());
+            return Task.CompletedTask;
+        };
+        var options = Options(server.BaseUrl);
+        var stream = Stream(options);
+        var reconnects = 0;
+        var states = new ConcurrentQueue<AriConnectionState>();
+        stream.Reconnected += _ =>
+        {
+            Interlocked.Increment(ref reconnects);
+            return Task.CompletedTask;
+        };
+        stream.StateChanged += (_, s) => states.Enqueue(s);
+        using var stop = new CancellationTokenSource();
+
+        var run = stream.RunAsync((_, _) => ValueTask.CompletedTask, stop.Token);
+        await server.WaitForEventConnectionsAsync(5, Patience);
+        stop.Cancel();
+        await run.WaitAsync(Patience);
+
+        var times = connectedAt.Take(5).ToArray();
+        var gaps = times.Zip(times.Skip(1), (a, b) => Stopwatch.GetElapsedTime(a, b)).ToArray();
+        // Equal jitter never waits less than half the capped delay: 50, 100, 200, 400 ms at least.
+        for (var i = 0; i < gaps.Length; i++)
+        {
+            var floor = Math.Min(options.ReconnectMaxDelay.TotalMilliseconds, options.ReconnectMinDelay.TotalMilliseconds * Math.Pow(2, i)) / 2;
+            Assert.True(gaps[i].TotalMilliseconds >= floor - 5, $"gap {i} was {gaps[i].TotalMilliseconds} ms, below {floor} ms");
+        }
+        Assert.True(Volatile.Read(ref reconnects) >= 4);
+        Assert.Equal([AriConnectionState.Connecting, AriConnectionState.Connected, AriConnectionState.Disconnected], states.Take(3));
+    }
+
+    [Fact]
+    public async Task A_refused_upgrade_is_retried_forever()
+    {
+        await using var server = await RecordedAsteriskServer.StartAsync();
+        server.RefuseEventsWith = 401;
+        var stream = Stream(Options(server.BaseUrl));
+        using var stop = new CancellationTokenSource();
+
+        var run = stream.RunAsync((_, _) => ValueTask.CompletedTask, stop.Token);
+        await RecordedAsteriskServer.WaitAsync(() => server.Requests.Count >= 3, Patience);
+        Assert.Equal(0, stream.Connections);
+        server.RefuseEventsWith = null;
+        await server.WaitForEventConnectionsAsync(1, Patience);
+        stop.Cancel();
+        await run.WaitAsync(Patience);
+
+        Assert.True(stream.Connections >= 1);
+    }
+
+    [Fact]
+    public async Task A_silently_dead_socket_is_noticed_by_the_unanswered_ping_within_seconds()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var accepted = new ConcurrentQueue<TcpClient>();
+        using var stop = new CancellationTokenSource();
+        var acceptLoop = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var client = await listener.AcceptTcpClientAsync(stop.Token);
+                accepted.Enqueue(client);
+                await CompleteHandshakeThenGoSilentAsync(client, stop.Token);
+            }
+        });
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var stream = Stream(Options(new Uri($"http://127.0.0.1:{port}/")));
+        var disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        stream.StateChanged += (_, s) =>
+        {
+            if (s == AriConnectionState.Disconnected && stream.Connections == 1)
+            {
+                disconnected.TrySetResult();
+            }
+        };
+
+        var started = Stopwatch.GetTimestamp();
+        var run = stream.RunAsync((_, _) => ValueTask.CompletedTask, stop.Token);
+        await disconnected.Task.WaitAsync(Patience);
+        var noticedAfter = Stopwatch.GetElapsedTime(started);
+        await RecordedAsteriskServer.WaitAsync(() => accepted.Count >= 2, Patience);
+        stop.Cancel();
+        await run.WaitAsync(Patience);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => acceptLoop);
+        foreach (var client in accepted)
+        {
+            client.Dispose();
+        }
+
+        Assert.True(noticedAfter < TimeSpan.FromSeconds(5), $"took {noticedAfter}");
+    }
+
+    // Answers the upgrade like any WebSocket server, then neither reads nor writes: a peer whose host died.
+    private static async Task CompleteHandshakeThenGoSilentAsync(TcpClient client, CancellationToken cancellationToken)
+    {
+        var network = client.GetStream();
+        var request = new StringBuilder();
+        var buffer = new byte[4096];
+        while (!request.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+        {
+            var read = await network.ReadAsync(buffer, cancellationToken);
+            if (read == 0)
+            {
+                return;
+            }
+            request.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
+        var key = request.ToString().Split("\r\n").First(l => l.StartsWith("Sec-WebSocket-Key:", StringComparison.OrdinalIgnoreCase))["Sec-WebSocket-Key:".Length..].Trim();
+#pragma warning disable CA5350 // RFC 6455 prescribes SHA-1 for Sec-WebSocket-Accept; nothing is protected by it.
+        var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+#pragma warning restore CA5350
+        var response = $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n";
+        await network.WriteAsync(Encoding.ASCII.GetBytes(response), cancellationToken);
+    }
+}
