@@ -14,6 +14,7 @@ using CityContact.Service.Infrastructure.Database;
 using CityContact.Service.Infrastructure.Http;
 using CityContact.Service.Infrastructure.Logging;
 using CityContact.Service.Infrastructure.OpenApi;
+using CityContact.Service.Infrastructure.Telephony;
 using Prometheus;
 
 namespace CityContact.Service;
@@ -30,6 +31,8 @@ public static class ServiceSetup
         builder.AddOpenApiDocument();
         builder.AddAuth();
         builder.AddStores();
+        builder.AddIvr();
+        builder.AddTelephony();
     }
 
     public static void UseCityContact(this WebApplication app)
