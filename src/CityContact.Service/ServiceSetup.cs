@@ -49,6 +49,7 @@ public static class ServiceSetup
         app.MapAuth();
         app.MapDepartments();
         app.MapCalls();
+        app.MapIvr();
     }
 
     private static void AddStores(this WebApplicationBuilder builder)
