@@ -182,7 +182,8 @@ public sealed class ApiTests(ServiceFixture service) : IClassFixture<ServiceFixt
         Assert.Contains("http_request_duration_seconds", await anonymous.GetStringAsync("/metrics"), StringComparison.Ordinal);
         var document = await anonymous.GetFromJsonAsync<JsonElement>("/swagger/v1/swagger.json");
         Assert.Equal("X-Api-Key", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey").GetProperty("name").GetString());
-        Assert.True(document.GetProperty("paths").TryGetProperty("/api/calls", out _));
+        var responses = document.GetProperty("paths").GetProperty("/api/calls").GetProperty("get").GetProperty("responses");
+        Assert.Equal(["200", "400", "401", "403"], responses.EnumerateObject().Select(r => r.Name).Order());
     }
 
     private static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");

@@ -30,7 +30,6 @@ public class DatabaseFixture : IAsyncLifetime
     public virtual async Task DisposeAsync()
     {
         await DataSource.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
         await using var server = NpgsqlDataSource.Create(PostgresServer.ConnectionString);
         await server.CreateCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)").ExecuteNonQueryAsync();
     }

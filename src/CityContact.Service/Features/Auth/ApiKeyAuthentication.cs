@@ -47,7 +47,7 @@ public sealed class ApiKeyAuthentication(
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{HeaderName}\"";
-        await problems.WriteAsync(new ProblemDetailsContext
+        await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = Context,
             ProblemDetails =
@@ -64,7 +64,7 @@ public sealed class ApiKeyAuthentication(
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status403Forbidden;
-        await problems.WriteAsync(new ProblemDetailsContext
+        await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = Context,
             ProblemDetails =

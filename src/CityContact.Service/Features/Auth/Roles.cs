@@ -9,10 +9,13 @@ public static class Roles
 
     public static IReadOnlyList<string> All { get; } = [Admin, Supervisor, Agent, Reporter];
 
-    /// <summary>Requires a key with one of <paramref name="roles"/>; admin may always.</summary>
+    /// <summary>Requires a key with one of <paramref name="roles"/>; admin may always. Documents the 401/403 answers.</summary>
     public static TBuilder RequireRoles<TBuilder>(this TBuilder builder, params string[] roles)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.RequireAuthorization(policy => policy
-            .AddAuthenticationSchemes(ApiKeyAuthentication.SchemeName)
-            .RequireRole([.. roles, Admin]));
+        builder
+            .RequireAuthorization(policy => policy
+                .AddAuthenticationSchemes(ApiKeyAuthentication.SchemeName)
+                .RequireRole([.. roles, Admin]))
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
 }

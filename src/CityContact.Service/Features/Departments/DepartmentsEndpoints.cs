@@ -83,7 +83,9 @@ public static partial class DepartmentsEndpoints
         {
             errors["name"] = ["name is required (at most 200 characters)"];
         }
-        if (!string.IsNullOrEmpty(request.Email) && !System.Net.Mail.MailAddress.TryCreate(request.Email, out _))
+        // A bare address only: MailAddress also accepts "Name <a@b>", which the database's check refuses.
+        if (!string.IsNullOrWhiteSpace(request.Email)
+            && !(System.Net.Mail.MailAddress.TryCreate(request.Email.Trim(), out var email) && email.Address == request.Email.Trim()))
         {
             errors["email"] = ["email is not an email address"];
         }
