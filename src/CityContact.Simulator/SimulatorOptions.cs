@@ -48,6 +48,15 @@ public sealed class SimulatorOptions
     /// </summary>
     public string TrunkStasisAppData { get; init; } = "citycontact,inbound,${EXTEN}";
 
+    /// <summary>
+    /// Data of the trunk dialplan's first step, <c>NoOp</c> (AMI Newexten priority 1); <c>${EXTEN}</c> and
+    /// <c>${CALLERID(all)}</c> are expanded. The default is the shipped (and the lab's) extensions.conf.
+    /// </summary>
+    public string TrunkNoOpData { get; init; } = "trunk call ${EXTEN} from ${CALLERID(all)}";
+
+    /// <summary>The SIPDOMAIN variable PJSIP sets on an incoming trunk channel (the address the INVITE was sent to).</summary>
+    public string TrunkSipDomain { get; init; } = "127.0.0.1";
+
     /// <summary>Dialed numbers that the trunk's dialplan sends to a native (non-Stasis) application instead, e.g. "600" → Answer in context "native-demo".</summary>
     public IReadOnlyDictionary<string, string> NativeExtensions { get; init; } = new Dictionary<string, string>();
 

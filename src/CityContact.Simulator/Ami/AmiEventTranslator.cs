@@ -10,9 +10,13 @@ namespace CityContact.Simulator.Ami;
 /// a hangup that began as a soft hangup repeats SoftHangupRequest with the final cause, and a contact's
 /// ContactStatus follows the endpoint's DeviceStateChange. Not thread-safe: one caller, in change order.
 /// </summary>
-internal sealed class AmiEventTranslator
+internal sealed class AmiEventTranslator(IReadOnlySet<string> trunkEndpoints)
 {
+    // The core reports device states of deskphones only; the trunk's (INUSE while a call is up) is derived here.
+    private readonly Dictionary<string, int> _trunkCallsUp = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _upTrunkChannels = new(StringComparer.Ordinal);
     private readonly HashSet<string> _softHungUp = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _stasisStatusSet = new(StringComparer.Ordinal);
     private AmiMessage? _heldContactStatus;
     private string? _heldForDevice;
 
@@ -31,11 +35,27 @@ internal sealed class AmiEventTranslator
                 break;
             case ChannelStateChanged state:
                 output.Add(ChannelEvent("Newstate", "call,all", state.Channel).Build());
+                if (state.Channel.State == "Up" && trunkEndpoints.Contains(state.Channel.Endpoint) && _upTrunkChannels.Add(state.Channel.UniqueId))
+                {
+                    var up = _trunkCallsUp[state.Channel.Endpoint] = _trunkCallsUp.GetValueOrDefault(state.Channel.Endpoint) + 1;
+                    if (up == 1)
+                    {
+                        output.Add(DeviceState("PJSIP/" + state.Channel.Endpoint, "INUSE"));
+                    }
+                }
                 break;
             case ChannelDialplanStep step:
                 output.Add(ChannelEvent("Newexten", "dialplan,all", step.Channel)
                     .Add("Extension", step.Channel.Exten).Add("Application", step.Channel.Application).Add("AppData", step.Channel.ApplicationData)
                     .Build());
+                break;
+            case ChannelVarSet { Variable: "STASISSTATUS", Value: "SUCCESS" } stasisStatus
+                when !_stasisStatusSet.Add(stasisStatus.Channel.UniqueId):
+                // Already reported when the channel left Stasis.
+                break;
+            case StasisLeft left when _stasisStatusSet.Add(left.Channel.UniqueId):
+                // Stasis() returning sets STASISSTATUS on every channel; ARI shows it only for originated ones.
+                output.Add(ChannelEvent("VarSet", "dialplan,all", left.Channel).Add("Variable", "STASISSTATUS").Add("Value", "SUCCESS").Build());
                 break;
             case ChannelVarSet varSet:
                 output.Add(ChannelEvent("VarSet", "dialplan,all", varSet.Channel).Add("Variable", varSet.Variable).Add("Value", varSet.Value).Build());
@@ -48,11 +68,16 @@ internal sealed class AmiEventTranslator
                 output.Add(ChannelEvent("HangupRequest", "call,all", remote.Channel).Add("Cause", remote.Cause ?? 16).Build());
                 break;
             case ChannelDestroyed destroyed:
+                _stasisStatusSet.Remove(destroyed.Channel.UniqueId);
                 if (_softHungUp.Remove(destroyed.Channel.UniqueId))
                 {
                     output.Add(ChannelEvent("SoftHangupRequest", "call,all", destroyed.Channel).Add("Cause", destroyed.Cause).Build());
                 }
                 output.Add(ChannelEvent("Hangup", "call,all", destroyed.Channel).Add("Cause", destroyed.Cause).Add("Cause-txt", destroyed.CauseText).Build());
+                if (_upTrunkChannels.Remove(destroyed.Channel.UniqueId) && --_trunkCallsUp[destroyed.Channel.Endpoint] == 0)
+                {
+                    output.Add(DeviceState("PJSIP/" + destroyed.Channel.Endpoint, "NOT_INUSE"));
+                }
                 break;
             case DtmfReceived dtmf:
                 output.Add(Dtmf("DTMFBegin", dtmf).Build());
@@ -80,7 +105,7 @@ internal sealed class AmiEventTranslator
                 _heldForDevice = "PJSIP/" + contact.Endpoint;
                 break;
             case DeviceStateChanged device:
-                output.Add(AmiFrame.Event("DeviceStateChange", "call,all").Add("Device", device.Device).Add("State", device.State).Build());
+                output.Add(DeviceState(device.Device, device.State));
                 FlushHeld(output);
                 break;
             case OriginateCompleted originate:
@@ -103,6 +128,9 @@ internal sealed class AmiEventTranslator
         yield return Security("ChallengeSent", eventTv, endpoint, callId, contactHostPort).Add("Challenge", "").Build();
         yield return Security("SuccessfulAuth", eventTv, endpoint, callId, contactHostPort).Add("UsingPassword", "1").Build();
     }
+
+    private static AmiMessage DeviceState(string device, string state) =>
+        AmiFrame.Event("DeviceStateChange", "call,all").Add("Device", device).Add("State", state).Build();
 
     private void FlushHeld(List<AmiMessage> output)
     {

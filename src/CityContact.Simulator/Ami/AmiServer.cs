@@ -20,7 +20,7 @@ public sealed class AmiServer : IAsyncDisposable
     private readonly ConcurrentDictionary<AmiServerSession, Task> _sessions = new();
     private readonly Channel<StateChange> _changes = Channel.CreateUnbounded<StateChange>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
-    private readonly AmiEventTranslator _translator = new();
+    private AmiEventTranslator? _translator;
     private TcpListener? _listener;
     private IDisposable? _subscription;
     private Task _acceptLoop = Task.CompletedTask;
@@ -48,6 +48,7 @@ public sealed class AmiServer : IAsyncDisposable
         _listener = new TcpListener(IPAddress.Parse(_options.ListenAddress), _options.Port);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _translator = new AmiEventTranslator(_state.Endpoints.Where(e => e.IsTrunk).Select(e => e.Name).ToHashSet(StringComparer.Ordinal));
         _subscription = _state.Subscribe(change => _changes.Writer.TryWrite(change));
         _acceptLoop = Task.Run(() => AcceptLoopAsync(_stopping.Token), CancellationToken.None);
         _eventPump = Task.Run(() => PumpEventsAsync(_stopping.Token), CancellationToken.None);
@@ -111,7 +112,18 @@ public sealed class AmiServer : IAsyncDisposable
         {
             await foreach (var change in _changes.Reader.ReadAllAsync(stopping).ConfigureAwait(false))
             {
-                foreach (var frame in _translator.Translate(change))
+                IReadOnlyList<Telephony.Ami.AmiMessage> frames;
+                try
+                {
+                    frames = _translator!.Translate(change);
+                }
+                catch (Exception ex)
+                {
+                    // One change the translator cannot handle must not silence every later event.
+                    _logger.LogError(ex, "AMI: no events for {Change}", change.GetType().Name);
+                    continue;
+                }
+                foreach (var frame in frames)
                 {
                     foreach (var session in _sessions.Keys)
                     {

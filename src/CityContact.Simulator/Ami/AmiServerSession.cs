@@ -107,8 +107,15 @@ internal sealed class AmiServerSession : IAsyncDisposable
     /// <summary>Drops the connection now, as a crashed Asterisk would.</summary>
     public void Abort()
     {
-        _closed.Cancel();
-        _tcp.Client.Close(0);
+        try
+        {
+            _closed.Cancel();
+            _tcp.Client?.Close(0);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session ended on its own meanwhile.
+        }
     }
 
     private void EnqueueRaw(byte[] bytes) => _outbox.Writer.TryWrite(bytes);
@@ -122,7 +129,7 @@ internal sealed class AmiServerSession : IAsyncDisposable
                 if (ReferenceEquals(bytes, CloseMarker))
                 {
                     await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    _tcp.Client.Shutdown(SocketShutdown.Both);
+                    _tcp.Client?.Shutdown(SocketShutdown.Both);
                     await _closed.CancelAsync().ConfigureAwait(false);
                     return;
                 }

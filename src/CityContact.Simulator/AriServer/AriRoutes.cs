@@ -29,7 +29,7 @@ internal sealed class AriRoutes
         Map("channels/create", "POST", (r, _) => c.Create(r.Parameters));
         Map("channels/{id}", "GET", (_, v) => c.GetChannel(v["id"]));
         Map("channels/{id}", "POST", (r, v) => c.Originate(r.Parameters, v["id"]));
-        Map("channels/{id}", "DELETE", (_, v) => c.HangupChannel(v["id"]));
+        Map("channels/{id}", "DELETE", (r, v) => c.HangupChannel(v["id"], r.Param("reason")));
         Map("channels/{id}/answer", "POST", (_, v) => c.Answer(v["id"]));
         Map("channels/{id}/ring", "POST", (_, v) => c.Ring(v["id"], start: true));
         Map("channels/{id}/ring", "DELETE", (_, v) => c.Ring(v["id"], start: false));
@@ -42,11 +42,16 @@ internal sealed class AriRoutes
         Map("channels/{id}/continue", "POST", (_, v) => c.Continue(v["id"]));
         Map("channels/{id}/move", "POST", (r, v) => c.Move(v["id"], r.Param("app"), r.Param("appArgs")));
         Map("channels/{id}/dial", "POST", (r, v) => c.Dial(v["id"], r.Param("timeout")));
-        foreach (var toggle in new[] { "moh", "hold", "mute", "silence" })
-        {
-            Map($"channels/{{id}}/{toggle}", "POST", (_, v) => c.NoOpOnStasisChannel(v["id"]));
-            Map($"channels/{{id}}/{toggle}", "DELETE", (_, v) => c.NoOpOnStasisChannel(v["id"]));
-        }
+        Map("channels/{id}/hold", "POST", (_, v) => c.Hold(v["id"], hold: true));
+        Map("channels/{id}/hold", "DELETE", (_, v) => c.Hold(v["id"], hold: false));
+        Map("channels/{id}/moh", "POST", (r, v) => c.ChannelMoh(v["id"], r.Param("mohClass"), start: true));
+        Map("channels/{id}/moh", "DELETE", (_, v) => c.ChannelMoh(v["id"], null, start: false));
+        Map("channels/{id}/mute", "POST", (r, v) => c.Mute(v["id"], r.Param("direction"), mute: true));
+        Map("channels/{id}/mute", "DELETE", (r, v) => c.Mute(v["id"], r.Param("direction"), mute: false));
+        Map("channels/{id}/silence", "POST", (_, v) => c.Silence(v["id"], start: true));
+        Map("channels/{id}/silence", "DELETE", (_, v) => c.Silence(v["id"], start: false));
+        Map("channels/{id}/snoop", "POST", (r, v) => c.Snoop(v["id"], r.Parameters, r.Param("snoopId")));
+        Map("channels/{id}/snoop/{snoopId}", "POST", (r, v) => c.Snoop(v["id"], r.Parameters, v["snoopId"]));
 
         Map("bridges", "GET", (_, _) => c.ListBridges());
         Map("bridges", "POST", (r, _) => c.CreateBridge(r.Param("type"), r.Param("bridgeId"), r.Param("name"), DefaultApp()));

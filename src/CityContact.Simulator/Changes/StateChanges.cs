@@ -50,6 +50,18 @@ public sealed record ChannelHangupRequested(DateTimeOffset Timestamp, ChannelInf
 
 public sealed record ChannelDestroyed(DateTimeOffset Timestamp, ChannelInfo Channel, int Cause, string CauseText) : StateChange(Timestamp);
 
+/// <summary>
+/// The far end put the call on hold (<paramref name="Held"/>) or took it off hold (AMI Hold/Unhold, ARI ChannelHold/ChannelUnhold).
+/// The app's own POST /hold does not raise this: Asterisk only indicates hold to the phone (MOH, see <see cref="MusicOnHoldChanged"/>).
+/// </summary>
+public sealed record ChannelHoldChanged(DateTimeOffset Timestamp, ChannelInfo Channel, bool Held, string? MusicClass) : StateChange(Timestamp);
+
+/// <summary>Music on hold started (with its class) or stopped on a channel (AMI MusicOnHoldStart/MusicOnHoldStop); no ARI event.</summary>
+public sealed record MusicOnHoldChanged(DateTimeOffset Timestamp, ChannelInfo Channel, bool Started, string MusicClass) : StateChange(Timestamp);
+
+/// <summary>A snoop channel started listening to <paramref name="Spyee"/> (AMI ChanSpyStart).</summary>
+public sealed record SnoopStarted(DateTimeOffset Timestamp, ChannelInfo Spyer, ChannelInfo Spyee) : StateChange(Timestamp);
+
 public sealed record DtmfReceived(DateTimeOffset Timestamp, ChannelInfo Channel, string Digit, int DurationMs) : StateChange(Timestamp);
 
 /// <summary>Dial started from <paramref name="Caller"/> (null for an originate) to <paramref name="Peer"/>.</summary>

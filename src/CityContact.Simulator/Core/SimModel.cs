@@ -11,6 +11,8 @@ internal enum ChannelOrigin
     Originated,
     /// <summary>POST /channels/create: in Stasis at once in state Down, rings on /dial.</summary>
     Created,
+    /// <summary>POST /channels/{id}/snoop: a Snoop/… channel, Up at once, in Stasis; not PJSIP, so no RTP varsets.</summary>
+    Snoop,
 }
 
 /// <summary>One channel. Mutated only by <see cref="SimulatorCore"/> under its lock.</summary>
@@ -24,6 +26,8 @@ internal sealed class SimChannel
     public required string EndpointName { get; init; }
     public required string ProtocolId { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
+    /// <summary>For a snoop channel, the channel it listens to (it ends when that one does).</summary>
+    public SimChannel? SnoopedChannel { get; init; }
     public string State { get; set; } = "Down";
     public string CallerNumber { get; set; } = "";
     public string CallerName { get; set; } = "";
@@ -62,6 +66,16 @@ internal sealed class SimChannel
     public string? DialString { get; set; }
     public string? OriginateCorrelationId { get; set; }
     public bool Dialing { get; set; }
+
+    /// <summary>The class of the music on hold playing to the channel (POST /moh, or /hold on PJSIP), null when none.</summary>
+    public string? MohClass { get; set; }
+    /// <summary>Held by the app (POST /hold): chan_pjsip plays MOH to the phone; no ARI event.</summary>
+    public bool HeldByApp { get; set; }
+    /// <summary>The far end put the call on hold (re-INVITE sendonly): ChannelHold was sent.</summary>
+    public bool HeldByRemote { get; set; }
+    /// <summary>Audio directions suppressed by POST /mute ("in", "out").</summary>
+    public HashSet<string> Muted { get; } = new(StringComparer.Ordinal);
+    public bool SilenceGenerator { get; set; }
 }
 
 /// <summary>One playback: a list of media played in order on a channel or a bridge.</summary>

@@ -16,7 +16,8 @@ internal sealed partial class SimulatorCore
         ("RTPAUDIOQOSMES", "   minrxmes=000.000000;   maxrxmes=000.000000;   avgrxmes=000.000000;   stdevrxmes=000.000000;   mintxmes=000.000000;   maxtxmes=000.000000;   avgtxmes=000.000000;   stdevtxmes=000.000000;"),
     ];
 
-    private SimChannel NewChannel(ChannelOrigin origin, SimEndpoint endpoint, string? linkedId)
+    /// <summary>A new PJSIP channel; <paramref name="init"/> sets what the channel driver knows at allocation (state, caller id, dialplan location) before Newchannel.</summary>
+    private SimChannel NewChannel(ChannelOrigin origin, SimEndpoint endpoint, string? linkedId, Action<SimChannel> init)
     {
         var id = NextChannelId();
         var channel = new SimChannel
@@ -32,6 +33,7 @@ internal sealed partial class SimulatorCore
                 : Guid.NewGuid().ToString(),
             CreatedAt = Now,
         };
+        init(channel);
         _channels[id] = channel;
         Publish(new Changes.ChannelCreated(Now, ToInfo(channel)));
         return channel;
@@ -41,12 +43,15 @@ internal sealed partial class SimulatorCore
 
     public SimChannel TrunkInvite(string from, string callerName, string to) => Mutate(() =>
     {
-        var channel = NewChannel(ChannelOrigin.Trunk, _endpoints[Options.TrunkEndpoint], null);
-        channel.State = "Ring";
-        channel.CallerNumber = from;
-        channel.CallerName = callerName;
-        channel.Context = Options.TrunkContext;
-        channel.Exten = to;
+        var channel = NewChannel(ChannelOrigin.Trunk, _endpoints[Options.TrunkEndpoint], null, c =>
+        {
+            c.State = "Ring";
+            c.CallerNumber = from;
+            c.CallerName = callerName;
+            c.Context = Options.TrunkContext;
+            c.Exten = to;
+        });
+        SetVariable(channel, "SIPDOMAIN", Options.TrunkSipDomain);
         if (Options.StasisEntryDelay > TimeSpan.Zero)
         {
             Schedule(Options.StasisEntryDelay, () => RunTrunkDialplan(channel));
@@ -64,7 +69,6 @@ internal sealed partial class SimulatorCore
         {
             return;
         }
-        channel.Priority = 2;
         if (Options.NativeExtensions.TryGetValue(channel.Exten, out var nativeContext))
         {
             // A native dialplan application (e.g. Answer + Echo): never in Stasis, answered at once.
@@ -76,7 +80,14 @@ internal sealed partial class SimulatorCore
             SetState(channel, "Up");
             return;
         }
+        var callerIdAll = channel.CallerName.Length > 0 ? $"\"{channel.CallerName}\" <{channel.CallerNumber}>" : $"<{channel.CallerNumber}>";
+        channel.AppName = "NoOp";
+        channel.AppData = Options.TrunkNoOpData
+            .Replace("${EXTEN}", channel.Exten, StringComparison.Ordinal)
+            .Replace("${CALLERID(all)}", callerIdAll, StringComparison.Ordinal);
+        Publish(new Changes.ChannelDialplanStep(Now, ToInfo(channel)));
         var appData = Options.TrunkStasisAppData.Replace("${EXTEN}", channel.Exten, StringComparison.Ordinal);
+        channel.Priority = 2;
         channel.AppName = "Stasis";
         channel.AppData = appData;
         Publish(new Changes.ChannelDialplanStep(Now, ToInfo(channel)));
@@ -90,6 +101,7 @@ internal sealed partial class SimulatorCore
             DestroyChannel(channel, 21, "Call Rejected", sendToApp: false);
             return;
         }
+        SetVariable(channel, "STASISSTATUS", "");
         EnterStasis(channel, app, parts[1..]);
     }
 
@@ -169,7 +181,7 @@ internal sealed partial class SimulatorCore
     /// (cause 32 soft for the app's DELETE, none for a BYE), failed playbacks, finished recording, bridge exit, StasisEnd, and for
     /// channels the app created STASISSTATUS + ChannelDestroyed.
     /// </summary>
-    private void Hangup(SimChannel channel, bool byApp)
+    private void Hangup(SimChannel channel, bool byApp, int cause = 16)
     {
         if (channel.IsHungUp || channel.HangupRequested)
         {
@@ -179,7 +191,7 @@ internal sealed partial class SimulatorCore
         Cancel(channel.RingTimer);
         Cancel(channel.AnswerTimer);
         var peer = channel.Bridge is { Type: "mixing" } bridge ? bridge.Channels.FirstOrDefault(c => c != channel) : null;
-        foreach (var (name, value) in RtpQosVariables)
+        foreach (var (name, value) in channel.Origin == ChannelOrigin.Snoop ? [] : RtpQosVariables)
         {
             SetVariable(channel, name, value);
             if (peer is not null)
@@ -198,18 +210,42 @@ internal sealed partial class SimulatorCore
             LeaveBridge(channel, byHangup: true);
         }
         LeaveStasis(channel);
-        if (channel.Origin == ChannelOrigin.Trunk)
-        {
-            DestroyChannel(channel, 16, "Normal Clearing", sendToApp: false);
-        }
-        else
-        {
-            SetVariable(channel, "STASISSTATUS", "SUCCESS");
-            DestroyChannel(channel, 16, "Normal Clearing", sendToApp: true);
-        }
+        DestroyChannel(channel, cause, CauseText(cause), sendToApp: IsSubscribedBeyondStasis(channel));
     }
 
-    private void LeaveStasis(SimChannel channel)
+    /// <summary>
+    /// Channels the app originated or created stay subscribed after StasisEnd (STASISSTATUS, ChannelDestroyed follow);
+    /// dialplan and snoop channels were only seen through Stasis, so StasisEnd is their last event.
+    /// </summary>
+    private static bool IsSubscribedBeyondStasis(SimChannel channel) => channel.Origin is ChannelOrigin.Originated or ChannelOrigin.Created;
+
+    private static string CauseText(int cause) => cause switch
+    {
+        16 => "Normal Clearing",
+        17 => "User busy",
+        19 => "User alerting, no answer",
+        21 => "Call Rejected",
+        26 => "Answered elsewhere",
+        34 => "Circuit/channel congestion",
+        _ => "Unknown",
+    };
+
+    /// <summary>DELETE /channels/{id}?reason=…: the hangup cause Asterisk sets (ast_ari_channels_hangup); null for an unknown reason.</summary>
+    private static int? HangupCause(string? reason) => reason switch
+    {
+        null or "" or "normal" => 16,
+        "busy" => 17,
+        "congestion" => 34,
+        "no_answer" => 19,
+        "answered_elsewhere" => 26,
+        _ => null,
+    };
+
+    /// <summary>
+    /// StasisEnd; when the channel leaves the Stasis() application (not on a move to another app) Stasis() returns and
+    /// sets STASISSTATUS=SUCCESS, which only an app still subscribed to the channel sees (AMI always does).
+    /// </summary>
+    private void LeaveStasis(SimChannel channel, bool exitApplication = true)
     {
         if (!channel.InStasis)
         {
@@ -219,9 +255,13 @@ internal sealed partial class SimulatorCore
         Publish(new Changes.StasisLeft(Now, ToInfo(channel), channel.StasisApp ?? ""));
         Send(channel.StasisApp, new StasisEnd { Channel = ToAri(channel) });
         channel.StasisApp = null;
-        if (channel.Origin == ChannelOrigin.Trunk)
+        if (!IsSubscribedBeyondStasis(channel))
         {
             channel.SubscribedApp = null;
+        }
+        if (exitApplication)
+        {
+            SetVariable(channel, "STASISSTATUS", "SUCCESS");
         }
     }
 
@@ -246,12 +286,14 @@ internal sealed partial class SimulatorCore
             channel.AppData = "";
         }
         _channels.Remove(channel.Id);
+        StopMoh(channel);
         Publish(new Changes.ChannelDestroyed(Now, ToInfo(channel), cause, causeText));
         if (sendToApp)
         {
             Send(channel.SubscribedApp, new ChannelDestroyed { Cause = cause, CauseTxt = causeText, TechCause = techCause, Channel = ToAri(channel) });
         }
         channel.SubscribedApp = null;
+        EndSnoopsOf(channel);
         if (channel.Endpoint is { } endpoint && endpoint.CurrentChannel == channel)
         {
             endpoint.CurrentChannel = null;
@@ -278,29 +320,33 @@ internal sealed partial class SimulatorCore
     public AriResponse GetChannel(string id) => Read(() =>
         _channels.TryGetValue(id, out var c) ? AriResponse.Ok(ToAri(c)) : AriResponse.ChannelNotFound);
 
-    public AriResponse HangupChannel(string id) => Mutate(() =>
+    public AriResponse HangupChannel(string id, string? reason) => Mutate(() =>
     {
         if (!_channels.TryGetValue(id, out var channel) || channel.IsHungUp)
         {
             return AriResponse.ChannelNotFound;
         }
+        if (HangupCause(reason) is not { } cause)
+        {
+            return AriResponse.Error(400, "Invalid Reason", "Invalid reason for hangup provided");
+        }
         if (!channel.InStasis && channel.Origin == ChannelOrigin.Trunk)
         {
             // A native dialplan channel: hung up without Stasis events.
-            DestroyChannel(channel, 16, "Normal Clearing", sendToApp: false);
+            DestroyChannel(channel, cause, CauseText(cause), sendToApp: false);
             return AriResponse.NoContent;
         }
         if (channel.Dialing && channel.State != "Up")
         {
             // Cancelling an originate that still rings.
-            DestroyChannel(channel, 16, "Normal Clearing", sendToApp: true);
+            DestroyChannel(channel, cause, CauseText(cause), sendToApp: true);
             return AriResponse.NoContent;
         }
-        Hangup(channel, byApp: true);
+        Hangup(channel, byApp: true, cause);
         return AriResponse.NoContent;
     });
 
-    public AriResponse Answer(string id) => WithStasisChannel(id, channel =>
+    public AriResponse Answer(string id) => WithControllableChannel(id, channel =>
     {
         if (channel.State != "Up")
         {
@@ -309,7 +355,7 @@ internal sealed partial class SimulatorCore
         return AriResponse.NoContent;
     });
 
-    public AriResponse Ring(string id, bool start) => WithStasisChannel(id, channel =>
+    public AriResponse Ring(string id, bool start) => WithControllableChannel(id, channel =>
     {
         if (start && channel.State is "Ring" or "Down")
         {
@@ -318,20 +364,19 @@ internal sealed partial class SimulatorCore
         return AriResponse.NoContent;
     });
 
-    public AriResponse SendDtmf(string id, string? dtmf) => WithStasisChannel(id, _ =>
+    public AriResponse SendDtmf(string id, string? dtmf) => WithControllableChannel(id, _ =>
         string.IsNullOrEmpty(dtmf) ? AriResponse.BadRequest("DTMF is required") : AriResponse.NoContent);
 
-    public AriResponse NoOpOnStasisChannel(string id) => WithStasisChannel(id, _ => AriResponse.NoContent);
-
+    /// <summary>GET variable works on any channel, in Stasis or not; its own 404 wording differs from the other channel routes.</summary>
     public AriResponse GetVariable(string id, string? name) => Mutate(() =>
     {
-        if (!_channels.TryGetValue(id, out var channel))
-        {
-            return AriResponse.ChannelNotFound;
-        }
         if (string.IsNullOrEmpty(name))
         {
             return AriResponse.BadRequest("Variable name is required");
+        }
+        if (!_channels.TryGetValue(id, out var channel) || channel.IsHungUp)
+        {
+            return AriResponse.Error(404, "Channel Not Found", "Provided channel was not found");
         }
         var value = name switch
         {
@@ -355,15 +400,20 @@ internal sealed partial class SimulatorCore
         return AriResponse.Ok(new Variable { Value = value });
     });
 
+    /// <summary>POST variable runs on the channel's Stasis control: the name is checked first, then 404/409 as for the other operations.</summary>
     public AriResponse SetChannelVariable(string id, string? name, string? value) => Mutate(() =>
     {
-        if (!_channels.TryGetValue(id, out var channel))
-        {
-            return AriResponse.ChannelNotFound;
-        }
         if (string.IsNullOrEmpty(name))
         {
             return AriResponse.BadRequest("Variable name is required");
+        }
+        if (!_channels.TryGetValue(id, out var channel) || channel.IsHungUp)
+        {
+            return AriResponse.ChannelNotFound;
+        }
+        if (!channel.InStasis)
+        {
+            return AriResponse.NotInStasis;
         }
         value ??= "";
         switch (name)
@@ -388,10 +438,10 @@ internal sealed partial class SimulatorCore
     });
 
     /// <summary>POST continue: the channel leaves Stasis back to the dialplan; an unknown context ends the call there a moment later.</summary>
-    public AriResponse Continue(string id) => WithStasisChannel(id, channel =>
+    public AriResponse Continue(string id) => WithControllableChannel(id, channel =>
     {
         LeaveStasis(channel);
-        Schedule(TimeSpan.FromMilliseconds(5), () => DestroyChannel(channel, 16, "Normal Clearing", sendToApp: channel.Origin != ChannelOrigin.Trunk));
+        Schedule(TimeSpan.FromMilliseconds(5), () => DestroyChannel(channel, 16, "Normal Clearing", sendToApp: IsSubscribedBeyondStasis(channel)));
         return AriResponse.NoContent;
     });
 
@@ -401,7 +451,7 @@ internal sealed partial class SimulatorCore
         {
             return AriResponse.BadRequest("app is required");
         }
-        LeaveStasis(channel);
+        LeaveStasis(channel, exitApplication: false);
         EnterStasis(channel, app, string.IsNullOrEmpty(appArgs) ? [] : appArgs.Split(','));
         return AriResponse.NoContent;
     });

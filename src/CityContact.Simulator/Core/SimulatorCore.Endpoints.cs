@@ -152,14 +152,20 @@ internal sealed partial class SimulatorCore
         {
             return AllocationFailed();
         }
+        var channel = NewChannel(ChannelOrigin.Originated, endpoint, null, c =>
+        {
+            c.CallerName = PhoneCallerName(endpoint);
+            c.CallerNumber = endpoint.Resource;
+            c.Context = Options.OriginateContext;
+            c.Exten = "s";
+        });
+        // ast_set_callerid and the connected line after allocation: the callerId parameter replaces the endpoint's.
         var (name, number) = ParseCallerId(p.GetValueOrDefault("callerId"));
-        var channel = NewChannel(ChannelOrigin.Originated, endpoint, null);
-        channel.CallerName = name;
-        channel.CallerNumber = number;
-        channel.ConnectedName = name;
-        channel.ConnectedNumber = number;
-        channel.Context = Options.OriginateContext;
-        channel.Exten = "s";
+        if (name.Length > 0 || number.Length > 0)
+        {
+            (channel.CallerName, channel.CallerNumber) = (name, number);
+            (channel.ConnectedName, channel.ConnectedNumber) = (name, number);
+        }
         channel.AppName = "AppDial2";
         channel.AppData = "(Outgoing Line)";
         channel.SubscribedApp = app;
@@ -192,11 +198,13 @@ internal sealed partial class SimulatorCore
         {
             return AllocationFailed();
         }
-        var channel = NewChannel(ChannelOrigin.Created, endpoint, null);
-        channel.CallerName = PhoneCallerName(endpoint);
-        channel.CallerNumber = endpoint.Resource;
-        channel.Context = Options.OriginateContext;
-        channel.Exten = "s";
+        var channel = NewChannel(ChannelOrigin.Created, endpoint, null, c =>
+        {
+            c.CallerName = PhoneCallerName(endpoint);
+            c.CallerNumber = endpoint.Resource;
+            c.Context = Options.OriginateContext;
+            c.Exten = "s";
+        });
         channel.SubscribedApp = app;
         var args = string.IsNullOrEmpty(p.GetValueOrDefault("appArgs")) ? Array.Empty<string>() : p["appArgs"].Split(',');
         var response = AriResponse.Ok(ToAri(channel));

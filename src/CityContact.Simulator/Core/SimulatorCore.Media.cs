@@ -21,7 +21,7 @@ internal sealed partial class SimulatorCore
 
     public IReadOnlyList<Playback> SnapshotPlaybacks() => Read(() => _playbacks.Values.Select(ToAri).ToArray());
 
-    public AriResponse PlayOnChannel(string id, string? media, string? language, string? playbackId) => WithStasisChannel(id, channel =>
+    public AriResponse PlayOnChannel(string id, string? media, string? language, string? playbackId) => WithControllableChannel(id, channel =>
         Play(media, language ?? channel.Language, playbackId, $"channel:{channel.Id}", channel, null, channel.SubscribedApp ?? ""));
 
     public AriResponse PlayOnBridge(string id, string? media, string? language, string? playbackId) => Mutate(() =>

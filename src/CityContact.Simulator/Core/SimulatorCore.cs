@@ -19,6 +19,8 @@ internal sealed partial class SimulatorCore : IDisposable
     private readonly List<Action<StateChange>> _observers = [];
     private readonly List<(Func<bool> Condition, TaskCompletionSource Done)> _waiters = [];
     private readonly HashSet<ITimer> _timers = [];
+    private readonly Queue<Action> _deferred = new();
+    private int _depth;
     private readonly List<AriRequestRecord> _requests = [];
     private readonly Dictionary<string, StasisApp> _apps = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SimChannel> _channels = new(StringComparer.Ordinal);
@@ -63,19 +65,51 @@ internal sealed partial class SimulatorCore : IDisposable
     {
         lock (_gate)
         {
-            var result = mutation();
-            SignalWaiters();
+            _depth++;
+            T result;
+            try
+            {
+                result = mutation();
+            }
+            finally
+            {
+                _depth--;
+            }
+            Settle();
             return result;
         }
     }
 
-    public void Mutate(Action mutation)
+    public void Mutate(Action mutation) => Mutate(() =>
     {
-        lock (_gate)
+        mutation();
+        return true;
+    });
+
+    /// <summary>
+    /// After the outermost mutation: runs the timer actions that fired while it was running (a virtual clock fires a
+    /// due-now timer synchronously, on the thread that holds the lock), in firing order, so a timer never runs in the
+    /// middle of another mutation; then wakes the waiters.
+    /// </summary>
+    private void Settle()
+    {
+        if (_depth > 0)
         {
-            mutation();
-            SignalWaiters();
+            return;
         }
+        while (_deferred.TryDequeue(out var action))
+        {
+            _depth++;
+            try
+            {
+                action();
+            }
+            finally
+            {
+                _depth--;
+            }
+        }
+        SignalWaiters();
     }
 
     public async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct)
@@ -145,21 +179,42 @@ internal sealed partial class SimulatorCore : IDisposable
     private ITimer Schedule(TimeSpan due, Action action)
     {
         ITimer? timer = null;
+        void Fire()
+        {
+            if (timer is not null)
+            {
+                _timers.Remove(timer);
+                timer.Dispose();
+            }
+            if (!_shutDown)
+            {
+                action();
+            }
+        }
         timer = _time.CreateTimer(_ =>
         {
+            if (_gate.IsHeldByCurrentThread)
+            {
+                _deferred.Enqueue(Fire);
+                return;
+            }
             lock (_gate)
             {
-                if (timer is not null)
+                if (_depth > 0)
                 {
-                    _timers.Remove(timer);
-                    timer.Dispose();
-                }
-                if (_shutDown)
-                {
+                    _deferred.Enqueue(Fire);
                     return;
                 }
-                action();
-                SignalWaiters();
+                _depth++;
+                try
+                {
+                    Fire();
+                }
+                finally
+                {
+                    _depth--;
+                }
+                Settle();
             }
         }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _timers.Add(timer);

@@ -56,6 +56,22 @@ public sealed class SimulatedCaller
     /// <summary>The caller speaks for <paramref name="length"/> from now: a recording taken meanwhile contains voice, not silence.</summary>
     public void Speak(TimeSpan length) => _core.Speak(_channel, length);
 
+    /// <summary>The caller puts the call on hold (re-INVITE sendonly): ChannelHold; a bridged peer hears music on hold.</summary>
+    public Task HoldAsync(CancellationToken ct = default)
+    {
+        ct.ThrowIfCancellationRequested();
+        _core.RemoteHold(_channel, hold: true);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The caller takes the call off hold (re-INVITE sendrecv): ChannelUnhold.</summary>
+    public Task ResumeAsync(CancellationToken ct = default)
+    {
+        ct.ThrowIfCancellationRequested();
+        _core.RemoteHold(_channel, hold: false);
+        return Task.CompletedTask;
+    }
+
     /// <summary>The caller hangs up (BYE).</summary>
     public Task HangUpAsync(CancellationToken ct = default)
     {

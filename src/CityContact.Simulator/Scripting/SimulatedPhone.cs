@@ -68,6 +68,28 @@ public sealed class SimulatedPhone
     public Task WaitForAnsweredCallAsync(CancellationToken ct = default)
         => _core.WaitUntilAsync(() => _endpoint.CurrentChannel is { State: "Up" }, ct);
 
+    /// <summary>The agent presses Hold on the answered call (re-INVITE sendonly): ChannelHold. Nothing happens when idle.</summary>
+    public Task HoldAsync(CancellationToken ct = default)
+    {
+        ct.ThrowIfCancellationRequested();
+        if (_core.Read(() => _endpoint.CurrentChannel) is { } channel)
+        {
+            _core.RemoteHold(channel, hold: true);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The agent resumes the held call: ChannelUnhold.</summary>
+    public Task ResumeAsync(CancellationToken ct = default)
+    {
+        ct.ThrowIfCancellationRequested();
+        if (_core.Read(() => _endpoint.CurrentChannel) is { } channel)
+        {
+            _core.RemoteHold(channel, hold: false);
+        }
+        return Task.CompletedTask;
+    }
+
     /// <summary>The agent hangs up the current call (BYE). Nothing happens when the phone is idle.</summary>
     public Task HangUpAsync(CancellationToken ct = default)
     {

@@ -3,6 +3,9 @@ namespace CityContact.Telephony.Ari;
 /// <summary>How to reach Asterisk's REST Interface and how hard to hold on to it.</summary>
 public sealed class AriOptions
 {
+    /// <summary>The configuration section these options are bound from.</summary>
+    public const string Section = "Ari";
+
     /// <summary>Asterisk's HTTP server, e.g. <c>http://127.0.0.1:8088/</c>; the client appends <c>ari/…</c>.</summary>
     public Uri BaseUrl { get; set; } = new("http://127.0.0.1:8088/");
 
@@ -25,7 +28,11 @@ public sealed class AriOptions
     /// <summary>Upper bound for one REST request and for the WebSocket handshake.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Events waiting per call before the WebSocket reader waits for that call's handler.</summary>
+    /// <summary>
+    /// Events waiting per call before the WebSocket reader waits for that call's handler. A reader held up
+    /// for long loses the socket (Asterisk gives up writing after its websocket_write_timeout, and pongs go
+    /// unread), after which the stream reconnects and raises Reconnected: keep this far above a call's burst.
+    /// </summary>
     public int EventLaneCapacity { get; set; } = 256;
 
     /// <summary>Throws with one clear message naming the first wrong setting.</summary>

@@ -87,8 +87,9 @@ public sealed class ScaledTimeProviderTests
         var clock = new ScaledTimeProvider(1_000);
         var order = new ConcurrentQueue<string>();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var moved = clock.CreateTimer(_ => order.Enqueue("moved"), null, TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
-        var disposed = clock.CreateTimer(_ => order.Enqueue("disposed"), null, TimeSpan.FromSeconds(2), Timeout.InfiniteTimeSpan);
+        // Due in an hour (3.6 s of real time) so that even a stalled machine changes them before they are due.
+        using var moved = clock.CreateTimer(_ => order.Enqueue("moved"), null, TimeSpan.FromHours(1), Timeout.InfiniteTimeSpan);
+        var disposed = clock.CreateTimer(_ => order.Enqueue("disposed"), null, TimeSpan.FromHours(1), Timeout.InfiniteTimeSpan);
         using var last = clock.CreateTimer(_ => done.TrySetResult(), null, TimeSpan.FromSeconds(20), Timeout.InfiniteTimeSpan);
         using var middle = clock.CreateTimer(_ => order.Enqueue("middle"), null, TimeSpan.FromSeconds(5), Timeout.InfiniteTimeSpan);
 
@@ -103,7 +104,7 @@ public sealed class ScaledTimeProviderTests
     [Fact]
     public async Task A_timer_changed_to_infinite_does_not_fire()
     {
-        var clock = new ScaledTimeProvider(1_000);
+        var clock = new ScaledTimeProvider(10);
         var fired = false;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var paused = clock.CreateTimer(_ => fired = true, null, TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);

@@ -132,32 +132,6 @@ public sealed class CallStateMachineTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Recording_ends_on_the_terminating_digit_and_is_a_downloadable_wav_of_whole_seconds()
-    {
-        var (caller, id) = await AnsweredCallAsync();
-        var (status, _, body) = await _ari.PostAsync($"channels/{id}/record?name=msg-{Guid.NewGuid():N}&format=wav&terminateOn=%23&ifExists=overwrite");
-        Assert.Equal(201, status);
-        Assert.Equal("queued", body!.Value.GetProperty("state").GetString());
-        var name = body.Value.GetProperty("name").GetString();
-        await _ari.NextAsync("RecordingStarted");
-        Assert.Equal("recording", (await _ari.SendAsync(HttpMethod.Get, $"recordings/live/{name}")).Body!.Value.GetProperty("state").GetString());
-        caller.Speak(TimeSpan.FromSeconds(1));
-        await _sim.WaitUntilAsync(_ => _sim.LiveRecordings.Count == 1);
-        await Task.Delay(TimeSpan.FromSeconds(1.1)); // the recording has to last a second to be measurable
-        await caller.PressAsync("#", None);
-        await _ari.NextAsync("ChannelDtmfReceived");
-        var finished = (await _ari.NextAsync("RecordingFinished")).GetProperty("recording");
-        Assert.Equal("done", finished.GetProperty("state").GetString());
-        Assert.Equal(1, finished.GetProperty("duration").GetInt32());
-
-        using var file = await _ari.Http.GetAsync($"recordings/stored/{name}/file");
-        Assert.Equal(HttpStatusCode.OK, file.StatusCode);
-        Assert.Equal("audio/wav", file.Content.Headers.ContentType!.MediaType);
-        var bytes = await file.Content.ReadAsByteArrayAsync();
-        Assert.Equal("RIFF", System.Text.Encoding.ASCII.GetString(bytes, 0, 4));
-    }
-
-    [Fact]
     public async Task Recording_finishes_done_when_the_caller_hangs_up()
     {
         var (caller, id) = await AnsweredCallAsync();

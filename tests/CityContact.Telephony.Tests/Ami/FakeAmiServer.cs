@@ -76,7 +76,7 @@ internal sealed class FakeAmiServer : IAsyncDisposable
                 _accepted.Writer.TryWrite(peer);
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException or IOException)
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException or IOException or InvalidOperationException)
         {
             // Stopped.
         }

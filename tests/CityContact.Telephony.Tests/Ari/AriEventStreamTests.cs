@@ -51,7 +51,7 @@ public sealed class AriEventStreamTests
         using var stop = new CancellationTokenSource();
 
         var run = stream.RunAsync((m, _) => { received.Enqueue(m); return ValueTask.CompletedTask; }, stop.Token);
-        await RecordedAsteriskServer.WaitAsync(() => received.Count == frames.Count, Patience);
+        await Eventually.TrueAsync(() => received.Count == frames.Count, Patience);
         stop.Cancel();
         await run.WaitAsync(Patience);
 
@@ -86,7 +86,7 @@ public sealed class AriEventStreamTests
         using var stop = new CancellationTokenSource();
 
         var run = stream.RunAsync((m, _) => { received.Enqueue(m); return ValueTask.CompletedTask; }, stop.Token);
-        await RecordedAsteriskServer.WaitAsync(() => received.Count == 2, Patience);
+        await Eventually.TrueAsync(() => received.Count == 2, Patience);
         stop.Cancel();
         await run.WaitAsync(Patience);
 
@@ -142,7 +142,7 @@ public sealed class AriEventStreamTests
         using var stop = new CancellationTokenSource();
 
         var run = stream.RunAsync((_, _) => ValueTask.CompletedTask, stop.Token);
-        await RecordedAsteriskServer.WaitAsync(() => server.Requests.Count >= 3, Patience);
+        await Eventually.TrueAsync(() => server.Requests.Count >= 3, Patience);
         Assert.Equal(0, stream.Connections);
         server.RefuseEventsWith = null;
         await server.WaitForEventConnectionsAsync(1, Patience);
@@ -183,7 +183,7 @@ public sealed class AriEventStreamTests
         var run = stream.RunAsync((_, _) => ValueTask.CompletedTask, stop.Token);
         await disconnected.Task.WaitAsync(Patience);
         var noticedAfter = Stopwatch.GetElapsedTime(started);
-        await RecordedAsteriskServer.WaitAsync(() => accepted.Count >= 2, Patience);
+        await Eventually.TrueAsync(() => accepted.Count >= 2, Patience);
         stop.Cancel();
         await run.WaitAsync(Patience);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => acceptLoop);

@@ -179,4 +179,33 @@ public sealed class AriRestClientTests
         Assert.False(ChannelsResource.IsInApp(ours[0] with { Dialplan = ours[0].Dialplan with { AppName = "Dial" } }, "citycontact"));
         Assert.True(ChannelsResource.IsInApp(ours[0] with { Dialplan = ours[0].Dialplan with { AppData = "citycontact" } }, "citycontact"));
     }
+
+    [Fact]
+    public async Task Holding_bridge_with_music_on_hold_and_playback_control_use_the_recorded_requests()
+    {
+        await using var server = await RecordedAsteriskServer.StartAsync("ari-holding-bridge-moh.json", "ari-dtmf-barge-in.json", "ari-caller-hangup-during-playback.json");
+        using var http = new HttpClient();
+        var client = new AriRestClient(http, Options(server.BaseUrl));
+        const string caller = "1795354210.11";
+
+        var bridge = await client.Bridges.CreateAsync(BridgeTypes.Holding, null, "cc-queue-1", Ct);
+        await client.Bridges.AddChannelAsync(bridge.Id, caller, null, Ct);
+        await client.Bridges.StartMohAsync(bridge.Id, "default", Ct);
+        var withCaller = await client.Bridges.GetAsync(bridge.Id, Ct);
+        var position = await client.Channels.PlayAsync(caller, "sound:queue-thankyou", null, null, Ct);
+        await client.Bridges.PlayAsync(bridge.Id, "sound:beep", null, null, Ct);
+        await client.Bridges.StopMohAsync(bridge.Id, Ct);
+        var beep = await client.Bridges.PlayAsync(bridge.Id, "sound:beep", null, null, Ct);
+        await client.Bridges.RemoveChannelAsync(bridge.Id, caller, Ct);
+        await client.Bridges.DestroyAsync(bridge.Id, Ct);
+        await client.Playbacks.StopAsync("f2cbe9f2-2bb5-4df0-a621-babbdffce602", Ct);
+        var ended = await client.Playbacks.GetAsync("ac209dec-fc43-4486-89d1-1cdf8a930088", Ct).IgnoreNotFound();
+
+        Assert.Equal("holding_bridge", bridge.Technology);
+        Assert.Equal([caller], withCaller.Channels);
+        Assert.Equal("channel:" + caller, position.TargetUri);
+        Assert.Equal("bridge:" + bridge.Id, beep.TargetUri);
+        Assert.Null(ended);
+        Assert.DoesNotContain(server.Requests, r => r.RawTarget.Contains("api_key", StringComparison.Ordinal));
+    }
 }

@@ -60,16 +60,7 @@ internal sealed class RecordedAsteriskServer : IAsyncDisposable
         return server;
     }
 
-    public Task WaitForEventConnectionsAsync(int count, TimeSpan patience) => WaitAsync(() => _eventConnections >= count, patience);
-
-    public static async Task WaitAsync(Func<bool> condition, TimeSpan patience)
-    {
-        using var timeout = new CancellationTokenSource(patience);
-        while (!condition())
-        {
-            await Task.Delay(10, timeout.Token);
-        }
-    }
+    public Task WaitForEventConnectionsAsync(int count, TimeSpan patience) => Eventually.TrueAsync(() => _eventConnections >= count, patience);
 
     private async Task HandleAsync(HttpContext context)
     {

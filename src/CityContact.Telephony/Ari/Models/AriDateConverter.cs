@@ -11,10 +11,25 @@ namespace CityContact.Telephony.Ari.Models;
 public sealed class AriDateConverter : JsonConverter<DateTimeOffset>
 {
 
+    // "zzz" accepts both "+0000" and "+00:00"; "FFFFFFF" takes Asterisk's milliseconds or none.
+    private const string AsteriskFormat = "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz";
+    private const int MaxStackLength = 64;
+
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        var text = reader.GetString() ?? throw new JsonException("ARI date is null");
-        return Parse(text);
+        // Every event carries one or two dates: parse them from the UTF-8 bytes on the stack instead of
+        // allocating a string (and a patched copy) per date.
+        if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan.Length <= MaxStackLength)
+        {
+            Span<char> text = stackalloc char[MaxStackLength];
+            var length = System.Text.Encoding.UTF8.GetChars(reader.ValueSpan, text);
+            if (DateTimeOffset.TryParseExact(text[..length], AsteriskFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value))
+            {
+                return value;
+            }
+        }
+        var fallback = reader.GetString() ?? throw new JsonException("ARI date is null");
+        return Parse(fallback);
     }
 
     public static DateTimeOffset Parse(string text)

@@ -1,0 +1,99 @@
+using Xunit;
+
+namespace CityContact.Simulator.Tests.Ami;
+
+/// <summary>Each ami-*.json transcript replayed against the simulator's AMI server (see <see cref="AmiFrameComparer"/> for what is not compared).</summary>
+public sealed class AmiTranscriptConformanceTests
+{
+    private static Task<AsteriskSimulator> StartAsync(TimeSpan mediaLength) => AsteriskSimulator.StartAsync(new SimulatorOptions
+    {
+        // The lab's dialplan: Stasis(citycontact,${EXTEN}).
+        TrunkStasisAppData = "citycontact,${EXTEN}",
+        DefaultMediaLength = mediaLength,
+        AmiFailedLoginDelay = TimeSpan.FromMilliseconds(50),
+    });
+
+    private static IEnumerable<AmiTranscriptFrame> Connection(IReadOnlyList<AmiTranscriptFrame> frames, string name) => frames.Where(f => f.Connection == name);
+
+    [Fact]
+    public async Task Ami_login_transcript_matches()
+    {
+        await using var simulator = await StartAsync(TimeSpan.FromMilliseconds(50));
+        var frames = AmiTranscript.Load("ami-login.json");
+
+        await AmiReplay.RunAsync(simulator.AmiPort, Connection(frames, "c1"));
+        await AmiReplay.RunAsync(simulator.AmiPort, Connection(frames, "c2"));
+    }
+
+    [Fact]
+    public async Task Ami_contact_status_transcript_matches()
+    {
+        await using var simulator = await StartAsync(TimeSpan.FromMilliseconds(50));
+        var phone = simulator.Phone("agent1");
+        var frames = AmiTranscript.Load("ami-contact-status.json");
+
+        await AmiReplay.RunAsync(simulator.AmiPort, frames, new Dictionary<int, Func<Task>>
+        {
+            [5] = async () =>
+            {
+                await phone.RegisterAsync();
+                await phone.UnregisterAsync();
+            },
+        });
+    }
+
+    [Fact(Skip = "Simulator core: ChannelCreated is published before a trunk channel gets its Ring state and caller id "
+        + "(SimulatorCore.NewChannel), so Newchannel differs at frame #6; the trunk dialplan also publishes no NoOp step and no "
+        + "SIPDOMAIN / STASISSTATUS \"\" varsets. Remove the Skip once the core does.")]
+    public async Task Ami_call_events_transcript_matches()
+    {
+        await using var simulator = await StartAsync(TimeSpan.FromMilliseconds(100));
+        await using var app = await AriApp.ConnectAsync(simulator);
+        var frames = AmiTranscript.Load("ami-call-events.json");
+
+        await AmiReplay.RunAsync(simulator.AmiPort, frames, new Dictionary<int, Func<Task>>
+        {
+            [5] = async () =>
+            {
+                var caller = simulator.Trunk.Dial("+15551230001", "100", "Caller 1");
+                await caller.WaitForStasisAsync();
+                await app.SendAsync(HttpMethod.Post, $"channels/{caller.ChannelId}/answer");
+                await app.SendAsync(HttpMethod.Post, $"channels/{caller.ChannelId}/play?media=sound:hello-world");
+                await simulator.WaitUntilAsync(s => s.Playbacks.Count == 0);
+                await app.SendAsync(HttpMethod.Delete, $"channels/{caller.ChannelId}?reason=normal");
+                await caller.WaitForHangupAsync();
+            },
+        });
+    }
+
+    [Fact]
+    public async Task Ami_pjsip_lists_transcript_matches()
+    {
+        await using var simulator = await StartAsync(TimeSpan.FromMinutes(5));
+        await using var app = await AriApp.ConnectAsync(simulator);
+        await simulator.Phone("agent1").RegisterAsync();
+        var caller = simulator.Trunk.Dial("+15551230001", "100", "Caller 1");
+        await caller.WaitForStasisAsync();
+        await app.SendAsync(HttpMethod.Post, $"channels/{caller.ChannelId}/answer");
+        await app.SendAsync(HttpMethod.Post, $"channels/{caller.ChannelId}/play?media=sound:demo-congrats");
+        var frames = AmiTranscript.Load("ami-pjsip-lists.json");
+
+        await AmiReplay.RunAsync(simulator.AmiPort, frames, new Dictionary<int, Func<Task>>
+        {
+            [37] = () => app.SendAsync(HttpMethod.Delete, $"channels/{caller.ChannelId}?reason=normal"),
+        });
+    }
+
+    /// <summary>
+    /// AMI Originate with a native dialplan application (Playback) needs the state machine to run non-Stasis apps on an
+    /// originated channel, which it does not: only the session start is compared, and the Originate answer is an error.
+    /// </summary>
+    [Fact]
+    public async Task Ami_originate_transcript_matches_up_to_the_originate_action()
+    {
+        await using var simulator = await StartAsync(TimeSpan.FromMilliseconds(50));
+        var frames = AmiTranscript.Load("ami-originate.json");
+
+        await AmiReplay.RunAsync(simulator.AmiPort, frames.Where(f => f.Index < 5));
+    }
+}
