@@ -12,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CityContact.Service.Tests.Ivr;
 
 /// <summary>
-/// The whole service on its own database with the in-process simulator: 30 ms prompts, 300 ms digit timeouts, and a
+/// The whole service on its own database with the in-process simulator: 30 ms prompts, 1.5 s digit timeouts (room for a loaded CI machine), and a
 /// clock that starts on a chosen instant (a Wednesday at 10:00 in Bucharest unless told otherwise).
 /// </summary>
 public sealed class IvrHost : IAsyncDisposable
@@ -94,8 +94,8 @@ public sealed class IvrHost : IAsyncDisposable
             builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
             builder.UseSetting("Simulator:UseSoundFiles", "false");
             builder.UseSetting("Simulator:DefaultMediaLengthMs", "30");
-            builder.UseSetting("Ivr:DefaultTimeoutMs", "300");
-            builder.UseSetting("Ivr:DefaultInterDigitTimeoutMs", "300");
+            builder.UseSetting("Ivr:DefaultTimeoutMs", "1500");
+            builder.UseSetting("Ivr:DefaultInterDigitTimeoutMs", "1500");
             builder.UseSetting("CallRecorder:RetryMinDelay", "00:00:00.050");
             builder.UseSetting("CallRecorder:RetryMaxDelay", "00:00:00.200");
             foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

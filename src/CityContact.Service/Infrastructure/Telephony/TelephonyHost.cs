@@ -18,7 +18,23 @@ public sealed partial class TelephonyHost(AsteriskConnection asterisk, IvrApp iv
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         await asterisk.StartAsync(cancellationToken);
+        var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnState(object? sender, AriConnectionState state)
+        {
+            if (state == AriConnectionState.Connected)
+            {
+                connected.TrySetResult();
+            }
+        }
+        asterisk.Ari.Events.StateChanged += OnState;
         await base.StartAsync(cancellationToken);
+        // The in-process simulator is up already: report ready only once its socket is, so a fresh `make run` or test
+        // host never sees a transient "not ready". A real Asterisk may be away; the service starts regardless.
+        if (asterisk.Simulator is not null)
+        {
+            await connected.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+        }
+        asterisk.Ari.Events.StateChanged -= OnState;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
