@@ -7,6 +7,7 @@ using BenchmarkDotNet.Exporters;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using CityContact.Benchmarks;
 
 // Usage: CityContact.Benchmarks --artifacts DIR --out bench/RESULTS.md [--filter *Pattern*]
@@ -14,9 +15,9 @@ var artifacts = Argument("--artifacts") ?? Path.Combine(Path.GetTempPath(), "cit
 var output = Argument("--out") ?? "bench/RESULTS.md";
 var filter = Argument("--filter");
 
-// Short runs: `make bench` must finish in minutes on a 2-core machine; the figures are medians of a few iterations.
+// Short runs, in process (no per-benchmark project build): `make bench` must finish in minutes on a 2-core machine.
 var config = ManualConfig.CreateEmpty()
-    .AddJob(Job.ShortRun.WithWarmupCount(2).WithIterationCount(5).WithLaunchCount(1))
+    .AddJob(Job.ShortRun.WithWarmupCount(2).WithIterationCount(5).WithLaunchCount(1).WithToolchain(InProcessEmitToolchain.Instance))
     .AddDiagnoser(MemoryDiagnoser.Default)
     .AddColumnProvider(DefaultConfig.Instance.GetColumnProviders().ToArray())
     .AddExporter(MarkdownExporter.GitHub)
@@ -26,11 +27,11 @@ var config = ManualConfig.CreateEmpty()
 
 var benchmarkTypes = typeof(IScenarioMeasurement).Assembly.GetTypes()
     .Where(t => !t.IsAbstract && t.GetMethods().Any(m => m.GetCustomAttribute<BenchmarkDotNet.Attributes.BenchmarkAttribute>() is not null))
-    .Where(t => Matches(t.Name))
+    .Where(t => Matches(t.FullName!))
     .OrderBy(t => t.Name, StringComparer.Ordinal)
     .ToArray();
 var scenarios = typeof(IScenarioMeasurement).Assembly.GetTypes()
-    .Where(t => !t.IsAbstract && typeof(IScenarioMeasurement).IsAssignableFrom(t) && Matches(t.Name))
+    .Where(t => !t.IsAbstract && typeof(IScenarioMeasurement).IsAssignableFrom(t) && Matches(t.FullName!))
     .OrderBy(t => t.Name, StringComparer.Ordinal)
     .Select(t => (IScenarioMeasurement)Activator.CreateInstance(t)!)
     .ToArray();

@@ -6,14 +6,12 @@ namespace CityContact.Simulator.AriServer;
 
 /// <summary>
 /// One ARI event WebSocket. Events are queued by the core (under its lock, so in order) and written by one send loop;
-/// frames the client sends are read and ignored, as Asterisk does for an events socket.
+/// frames the client sends are read and ignored, as Asterisk does for an events socket. The socket exists before the
+/// upgrade completes, so the app is registered by the time the client sees 101 and events queued meanwhile wait.
 /// </summary>
 internal sealed class AriEventSocket
 {
-    private readonly WebSocket _socket;
     private readonly Channel<string> _outbox = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
-
-    public AriEventSocket(WebSocket socket) => _socket = socket;
 
     public void Enqueue(string json) => _outbox.Writer.TryWrite(json);
 
@@ -21,22 +19,22 @@ internal sealed class AriEventSocket
     public void Close() => _outbox.Writer.TryComplete();
 
     /// <summary>Runs until the socket is closed by either side.</summary>
-    public async Task RunAsync(CancellationToken ct)
+    public async Task RunAsync(WebSocket socket, CancellationToken ct)
     {
-        var receive = ReceiveUntilClosedAsync(ct);
+        var receive = ReceiveUntilClosedAsync(socket, ct);
         try
         {
             await foreach (var json in _outbox.Reader.ReadAllAsync(ct).ConfigureAwait(false))
             {
-                if (_socket.State != WebSocketState.Open)
+                if (socket.State != WebSocketState.Open)
                 {
                     break;
                 }
-                await _socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, ct).ConfigureAwait(false);
+                await socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, ct).ConfigureAwait(false);
             }
-            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", ct).ConfigureAwait(false);
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", ct).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException)
@@ -47,14 +45,14 @@ internal sealed class AriEventSocket
         await receive.ConfigureAwait(false);
     }
 
-    private async Task ReceiveUntilClosedAsync(CancellationToken ct)
+    private async Task ReceiveUntilClosedAsync(WebSocket socket, CancellationToken ct)
     {
         var buffer = new byte[4096];
         try
         {
-            while (_socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+            while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
             {
-                var result = await _socket.ReceiveAsync(buffer, ct).ConfigureAwait(false);
+                var result = await socket.ReceiveAsync(buffer, ct).ConfigureAwait(false);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     break;

@@ -84,13 +84,14 @@ internal sealed class AriHttpHandler
             await WriteAsync(context, AriResponse.BadRequest("WebSocket upgrade required")).ConfigureAwait(false);
             return;
         }
-        using var webSocket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
-        var socket = new AriEventSocket(webSocket);
+        // Registered before the 101 goes out: a client that saw the upgrade succeed may rely on the app existing.
+        var socket = new AriEventSocket();
         var names = apps.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         _core.ConnectApplications(names, socket);
         try
         {
-            await socket.RunAsync(context.RequestAborted).ConfigureAwait(false);
+            using var webSocket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            await socket.RunAsync(webSocket, context.RequestAborted).ConfigureAwait(false);
         }
         finally
         {

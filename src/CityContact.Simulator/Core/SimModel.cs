@@ -28,6 +28,8 @@ internal sealed class SimChannel
     public required DateTimeOffset CreatedAt { get; init; }
     /// <summary>For a snoop channel, the channel it listens to (it ends when that one does).</summary>
     public SimChannel? SnoopedChannel { get; init; }
+    /// <summary>Snoop channels listening to this one.</summary>
+    public List<SimChannel> Snoops { get; } = [];
     public string State { get; set; } = "Down";
     public string CallerNumber { get; set; } = "";
     public string CallerName { get; set; } = "";

@@ -197,6 +197,7 @@ internal sealed partial class SimulatorCore
             Exten = "s",
         };
         _channels[channel.Id] = channel;
+        snooped.Snoops.Add(channel);
         Publish(new Changes.ChannelCreated(Now, ToInfo(channel)));
         Publish(new Changes.SnoopStarted(Now, ToInfo(channel), ToInfo(snooped)));
         var response = AriResponse.Ok(ToAri(channel));
@@ -217,7 +218,7 @@ internal sealed partial class SimulatorCore
     /// <summary>The snooped channel is gone: each of its snoops leaves Stasis at its next 20 ms read (StasisEnd, no hangup request).</summary>
     private void EndSnoopsOf(SimChannel snooped)
     {
-        foreach (var snoop in _channels.Values.Where(c => c.SnoopedChannel == snooped && !c.HangupRequested).ToArray())
+        foreach (var snoop in snooped.Snoops.Where(c => !c.HangupRequested && !c.IsHungUp))
         {
             snoop.HangupRequested = true;
             Schedule(SnoopInterval, () =>

@@ -22,10 +22,36 @@ internal sealed partial class SimulatorCore
 
     private string StoredPath(string name) => Path.Combine(RecordingsDirectory, name + ".wav");
 
-    public AriResponse Record(string id, IReadOnlyDictionary<string, string> p) => WithStasisChannel(id, channel =>
+    private static readonly HashSet<string> TerminateOnValues = ["none", "any", "*", "#"];
+    private static readonly HashSet<string> IfExistsValues = ["fail", "overwrite", "append"];
+
+    /// <summary>POST /record with ast_ari_channels_record's checks in its order: negative limits before the channel, then terminateOn, ifExists, format.</summary>
+    public AriResponse Record(string id, IReadOnlyDictionary<string, string> p)
+    {
+        if (int.TryParse(p.GetValueOrDefault("maxDurationSeconds"), out var maxDuration) && maxDuration < 0)
+        {
+            return AriResponse.BadRequest("max_duration_seconds cannot be negative");
+        }
+        if (int.TryParse(p.GetValueOrDefault("maxSilenceSeconds"), out var maxSilence) && maxSilence < 0)
+        {
+            return AriResponse.BadRequest("max_silence_seconds cannot be negative");
+        }
+        return WithStasisChannel(id, channel => StartRecording(channel, p));
+    }
+
+    private AriResponse StartRecording(SimChannel channel, IReadOnlyDictionary<string, string> p)
     {
         var name = p.GetValueOrDefault("name");
         var format = p.GetValueOrDefault("format");
+        if (!TerminateOnValues.Contains(p.GetValueOrDefault("terminateOn") ?? "none"))
+        {
+            return AriResponse.BadRequest("terminateOn invalid");
+        }
+        var ifExists = p.GetValueOrDefault("ifExists") ?? "fail";
+        if (!IfExistsValues.Contains(ifExists))
+        {
+            return AriResponse.BadRequest("ifExists invalid");
+        }
         if (format is not null && !KnownFormats.Contains(format))
         {
             return AriResponse.Unprocessable("specified format is unknown on this system");
@@ -34,14 +60,9 @@ internal sealed partial class SimulatorCore
         {
             return AriResponse.InternalError("Error parsing request");
         }
-        if (_liveRecordings.ContainsKey(name))
+        if (_liveRecordings.ContainsKey(name) || (File.Exists(StoredPath(name)) && ifExists == "fail"))
         {
-            return AriResponse.Conflict("Recording with the same name already in progress");
-        }
-        var ifExists = p.GetValueOrDefault("ifExists") ?? "fail";
-        if (File.Exists(StoredPath(name)) && ifExists == "fail")
-        {
-            return AriResponse.Unprocessable("Recording with the same name already exists on the system");
+            return AriResponse.Conflict($"Recording '{name}' already exists and can not be overwritten");
         }
         TimeSpan? Seconds(string key) => int.TryParse(p.GetValueOrDefault(key), out var s) && s > 0 ? TimeSpan.FromSeconds(s) : null;
         var recording = new SimLiveRecording
@@ -67,7 +88,7 @@ internal sealed partial class SimulatorCore
         }
         ArmSilenceTimer(recording);
         return response;
-    });
+    }
 
     private void ArmSilenceTimer(SimLiveRecording recording)
     {

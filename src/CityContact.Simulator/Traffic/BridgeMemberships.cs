@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using CityContact.Simulator.Changes;
+using CityContact.Simulator.Scripting;
 
 namespace CityContact.Simulator.Traffic;
 
@@ -9,20 +10,29 @@ namespace CityContact.Simulator.Traffic;
 /// </summary>
 internal sealed class BridgeMemberships : IDisposable
 {
+    // The INVITE publishes ChannelCreated synchronously on the dialing thread: tracking starts there, so not even a
+    // bridge entered before Dial returns (the dialing thread may be preempted for a while) is missed.
+    [ThreadStatic]
+    private static BridgeMembership? t_dialing;
+
     private readonly ConcurrentDictionary<string, BridgeMembership> _tracked = new(StringComparer.Ordinal);
     private readonly IDisposable _subscription;
 
     public BridgeMemberships(AsteriskSimulator sim) => _subscription = sim.SubscribeStateChanges(OnChange);
 
-    /// <summary>
-    /// Starts tracking <paramref name="channelId"/>. Call it right after the INVITE: an application needs several REST
-    /// round trips after StasisStart before it can put the channel in a bridge, so no bridge change is missed.
-    /// </summary>
-    public BridgeMembership Track(string channelId)
+    /// <summary>Runs <paramref name="invite"/> (a trunk Dial) and tracks the bridges of the channel it creates.</summary>
+    public (SimulatedCaller Caller, BridgeMembership Membership) Dial(Func<SimulatedCaller> invite)
     {
-        var membership = new BridgeMembership(() => _tracked.TryRemove(channelId, out _));
-        _tracked[channelId] = membership;
-        return membership;
+        var membership = new BridgeMembership(id => _tracked.TryRemove(id, out _));
+        t_dialing = membership;
+        try
+        {
+            return (invite(), membership);
+        }
+        finally
+        {
+            t_dialing = null;
+        }
     }
 
     // Called under the simulator's lock: only records the change.
@@ -30,6 +40,10 @@ internal sealed class BridgeMemberships : IDisposable
     {
         switch (change)
         {
+            case ChannelCreated created when t_dialing is { ChannelId: null } dialing:
+                dialing.ChannelId = created.Channel.UniqueId;
+                _tracked[created.Channel.UniqueId] = dialing;
+                break;
             case BridgeEntered entered when _tracked.TryGetValue(entered.Channel.UniqueId, out var membership):
                 membership.Set(entered.Bridge.Type);
                 break;
@@ -43,7 +57,7 @@ internal sealed class BridgeMemberships : IDisposable
 }
 
 /// <summary>One channel's bridge: "holding", "mixing" or null, and a task that completes at its next change.</summary>
-internal sealed class BridgeMembership(Action untrack) : IDisposable
+internal sealed class BridgeMembership(Action<string> untrack) : IDisposable
 {
     private readonly Lock _gate = new();
     private string? _bridgeType;
@@ -73,5 +87,14 @@ internal sealed class BridgeMembership(Action untrack) : IDisposable
         changed.TrySetResult();
     }
 
-    public void Dispose() => untrack();
+    /// <summary>The channel tracked, once the INVITE created it.</summary>
+    public string? ChannelId { get; set; }
+
+    public void Dispose()
+    {
+        if (ChannelId is { } id)
+        {
+            untrack(id);
+        }
+    }
 }

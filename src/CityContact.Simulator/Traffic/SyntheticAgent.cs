@@ -14,12 +14,13 @@ internal sealed class SyntheticAgent(AsteriskSimulator sim, SyntheticTrafficOpti
     public async Task RunAsync(CancellationToken stopping)
     {
         var phone = sim.Phone(endpoint);
+        // The answer delay is set before each call can ring, the first one included (hence before registering).
+        phone.AnswerAfter(_random.Between(options.AgentAnswerDelay));
         await phone.RegisterAsync(stopping);
         try
         {
             while (true)
             {
-                phone.AnswerAfter(_random.Between(options.AgentAnswerDelay));
                 await phone.WaitForAnsweredCallAsync(stopping);
                 tally.Increment(ref tally.AgentCallsAnswered);
                 await TalkAsync(phone, phone.CurrentChannelId, stopping);
@@ -27,6 +28,7 @@ internal sealed class SyntheticAgent(AsteriskSimulator sim, SyntheticTrafficOpti
 
                 _ = options.WrapUpRefusal == WrapUpRefusal.Busy ? phone.RejectBusy() : phone.DoNotAnswer();
                 await Task.Delay(_random.Between(options.WrapUp), _time, stopping);
+                phone.AnswerAfter(_random.Between(options.AgentAnswerDelay));
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)

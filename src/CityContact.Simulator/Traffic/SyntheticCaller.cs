@@ -25,6 +25,7 @@ internal sealed class SyntheticCaller(
     private int _promptsHeard;
     private int _keysPressed;
     private DateTimeOffset? _queuedSince;
+    private string? _bridgeType;
     private bool _answered;
     private bool _reachedAgent;
     private bool _voicemailLeft;
@@ -32,9 +33,9 @@ internal sealed class SyntheticCaller(
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        _caller = sim.Trunk.Dial(profile.From, profile.To);
+        (_caller, var tracked) = memberships.Dial(() => sim.Trunk.Dial(profile.From, profile.To));
         tally.Increment(ref tally.CallsStarted);
-        using var membership = memberships.Track(_caller.ChannelId);
+        using var membership = tracked;
         using var limit = new CancellationTokenSource(options.MaxCallDuration, _time);
         using var call = CancellationTokenSource.CreateLinkedTokenSource(stopping, limit.Token);
         try
@@ -57,6 +58,11 @@ internal sealed class SyntheticCaller(
         }
         finally
         {
+            if (!_caller.HungUp)
+            {
+                // Whatever went wrong, a synthetic call never outlives its caller's script.
+                await _caller.HangUpAsync(CancellationToken.None);
+            }
             tally.Increment(ref tally.CallsEnded);
         }
     }
@@ -65,6 +71,11 @@ internal sealed class SyntheticCaller(
     private async Task<bool> ReactToNextAsync(BridgeMembership membership, CancellationToken ct)
     {
         var (bridgeType, bridgeChanged) = membership.Current;
+        if (bridgeType != _bridgeType)
+        {
+            // Taken here rather than when the change wins the race below: several things may complete at once.
+            OnBridgeChanged(bridgeType);
+        }
         var queued = bridgeType == "holding";
         using var stage = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var hangup = _caller.WaitForHangupAsync(stage.Token);
@@ -88,10 +99,6 @@ internal sealed class SyntheticCaller(
         {
             _answered = true;
             tally.Increment(ref tally.CallsAnswered);
-        }
-        else if (next == bridgeChanged)
-        {
-            OnBridgeChanged(membership.Current.BridgeType);
         }
         else if (next == prompt)
         {
@@ -121,6 +128,7 @@ internal sealed class SyntheticCaller(
 
     private void OnBridgeChanged(string? bridgeType)
     {
+        _bridgeType = bridgeType;
         if (bridgeType == "holding" && _queuedSince is null)
         {
             // Patience counts from the first time in the queue; a caller moved back to it does not start over.

@@ -89,9 +89,9 @@ public sealed class SyntheticTraffic : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs one caller; it dials before its first await, so callers dial in arrival order.</summary>
     private async Task RunCallerAsync(long id, CallerProfile profile, CancellationToken stopping)
     {
-        await Task.Yield();
         try
         {
             await new SyntheticCaller(_sim, _options, profile, _memberships, _tally).RunAsync(stopping);

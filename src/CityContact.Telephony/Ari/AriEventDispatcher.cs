@@ -111,6 +111,7 @@ public sealed class AriEventDispatcher : IAsyncDisposable
         {
             lane = _spareLanes.TryPop(out var spare) ? spare : new Lane(this);
             lane.Key = key;
+            lane.Scope = new LaneScope(key);
             _lanes.Add(key, lane);
         }
         if (lane.Queue.Count >= _capacity)
@@ -147,7 +148,11 @@ public sealed class AriEventDispatcher : IAsyncDisposable
             }
             try
             {
-                await _handler(message, token);
+                // The handler's log lines carry the lane (the channel id, mostly) without each one naming it.
+                using (_logger.BeginScope(lane.Scope))
+                {
+                    await _handler(message, token);
+                }
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -183,9 +188,28 @@ public sealed class AriEventDispatcher : IAsyncDisposable
     {
         public readonly Queue<AriMessage> Queue = new();
         public string Key = "";
+        public LaneScope Scope = new("");
         public bool Running;
         public TaskCompletionSource? RoomMade;
 
         public void Execute() => _ = owner.DrainAsync(this);
     }
+}
+
+/// <summary>Log scope of one lane: a single structured property, <c>AriLane</c>.</summary>
+internal sealed class LaneScope(string key) : IReadOnlyList<KeyValuePair<string, object?>>
+{
+    public int Count => 1;
+
+    public KeyValuePair<string, object?> this[int index] =>
+        index == 0 ? new("AriLane", key) : throw new ArgumentOutOfRangeException(nameof(index));
+
+    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+    {
+        yield return this[0];
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public override string ToString() => "AriLane:" + key;
 }

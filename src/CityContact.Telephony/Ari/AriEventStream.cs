@@ -198,6 +198,14 @@ public sealed class AriEventStream
                     {
                         await onMessage(message, cancellationToken);
                     }
+                    if (message is ApplicationReplaced)
+                    {
+                        // Another client took our app; Asterisk keeps this socket open but sends nothing more
+                        // on it. Reconnecting (after the back-off) takes the app back, and the log says why.
+                        _logger.LogError("ARI app {App} was taken over by another WebSocket client; reconnecting to take it back", _options.App);
+                        await CloseQuietlyAsync(socket);
+                        return;
+                    }
                 }
                 count = 0;
                 oversized = false;

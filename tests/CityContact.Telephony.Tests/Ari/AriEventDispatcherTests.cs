@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using CityContact.Telephony.Ari;
 using CityContact.Telephony.Ari.Models;
+using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace CityContact.Telephony.Tests.Ari;
@@ -172,6 +173,61 @@ public sealed class AriEventDispatcherTests
                 return;
             }
             current = previous;
+        }
+    }
+
+    [Fact]
+    public async Task Handler_log_lines_carry_the_lane_of_their_event_as_a_scope()
+    {
+        var provider = new ScopeCapturingProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(provider));
+        var handlerLog = factory.CreateLogger("CallFlow");
+        await using var dispatcher = new AriEventDispatcher((message, ct) =>
+        {
+            handlerLog.LogInformation("handled {Sequence}", SequenceOf(message));
+            return ValueTask.CompletedTask;
+        }, factory.CreateLogger<AriEventDispatcher>());
+
+        await dispatcher.DispatchAsync(Event("1795354109.1", 0), CancellationToken.None);
+        await dispatcher.DispatchAsync(Event("1795354109.2", 1), CancellationToken.None);
+        await dispatcher.WhenIdleAsync(CancellationToken.None).WaitAsync(Patience);
+
+        Assert.Contains("handled 0 [AriLane=1795354109.1]", provider.Lines);
+        Assert.Contains("handled 1 [AriLane=1795354109.2]", provider.Lines);
+    }
+
+    private sealed class ScopeCapturingProvider : ILoggerProvider, ISupportExternalScope
+    {
+        private IExternalScopeProvider? _scopes;
+
+        public ConcurrentQueue<string> Lines { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+        public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(ScopeCapturingProvider owner) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => owner._scopes?.Push(state);
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                var scopes = new List<string>();
+                owner._scopes?.ForEachScope((scope, list) =>
+                {
+                    if (scope is IEnumerable<KeyValuePair<string, object?>> pairs)
+                    {
+                        list.AddRange(pairs.Select(p => $"{p.Key}={p.Value}"));
+                    }
+                }, scopes);
+                owner.Lines.Enqueue($"{formatter(state, exception)} [{string.Join(",", scopes)}]");
+            }
         }
     }
 }
