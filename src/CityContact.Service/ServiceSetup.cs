@@ -50,6 +50,8 @@ public static class ServiceSetup
         app.MapDepartments();
         app.MapCalls();
         app.MapIvr();
+        app.MapPrompts();
+        app.MapSchedules();
     }
 
     private static void AddStores(this WebApplicationBuilder builder)

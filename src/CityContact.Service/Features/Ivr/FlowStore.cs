@@ -141,6 +141,18 @@ public sealed class FlowStore(NpgsqlDataSource dataSource)
             """, cancellationToken: ct))];
     }
 
+    /// <summary>The live version of every flow that has one, whether or not a number points at it yet.</summary>
+    public async Task<IReadOnlyList<FlowVersion>> LiveVersionsAsync(CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return [.. await connection.QueryAsync<FlowVersion>(new CommandDefinition($"""
+            SELECT DISTINCT ON (v.flow_id) v.id, v.flow_id, v.version, v.definition::text AS definition, v.created_at, v.created_by, v.published_at, v.published_by
+            FROM ivr_flow_versions v JOIN ivr_flows f ON f.id = v.flow_id
+            WHERE v.published_at IS NOT NULL
+            ORDER BY v.flow_id, (v.id = f.live_version_id) DESC, v.version DESC
+            """, cancellationToken: ct))];
+    }
+
     public async Task<IReadOnlyList<FlowVersion>> VersionsAsync(long flowId, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);

@@ -12,7 +12,8 @@ public static class IvrSetup
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IValidateOptions<IvrOptions>, IvrOptionsValidator>();
         builder.Services.AddOptions<IvrOptions>().BindConfiguration(IvrOptions.Section).ValidateOnStart();
-        builder.Services.AddOptions<PromptOptions>().BindConfiguration(PromptOptions.Section);
+        builder.Services.AddSingleton<IValidateOptions<PromptOptions>, PromptOptionsValidator>();
+        builder.Services.AddOptions<PromptOptions>().BindConfiguration(PromptOptions.Section).ValidateOnStart();
         builder.Services.AddOptions<CallRecorderOptions>().BindConfiguration(CallRecorderOptions.Section);
         builder.Services.AddSingleton<PromptCatalog>();
         builder.Services.AddSingleton<CallRecorder>();

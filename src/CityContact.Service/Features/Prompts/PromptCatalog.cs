@@ -34,6 +34,23 @@ public sealed class PromptOptions
     }
 }
 
+internal sealed class PromptOptionsValidator : IValidateOptions<PromptOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PromptOptions options)
+    {
+        var errors = new List<string>();
+        if (!string.IsNullOrWhiteSpace(options.SoundsDirectory) && !Directory.Exists(options.SoundsDirectory))
+        {
+            errors.Add($"Prompts:SoundsDirectory '{options.SoundsDirectory}' does not exist");
+        }
+        if (options.MaxUploadBytes is < 1024 or > 100 * 1024 * 1024)
+        {
+            errors.Add("Prompts:MaxUploadBytes must be between 1024 and 104857600");
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
 /// <summary>
 /// Which prompts exist, from the files in the sounds directory (the directory is what Asterisk plays, so it is the
 /// truth), and how a key resolves to a sound URI in a language with a fallback to the city's default language.

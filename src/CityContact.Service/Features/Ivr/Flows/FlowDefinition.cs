@@ -47,6 +47,13 @@ public sealed record FlowDefinition
         JsonSerializer.Deserialize<FlowDefinition>(json, Json) ?? throw new JsonException("The flow definition is null.");
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Every prompt key a node of this flow can play.</summary>
+    public IEnumerable<string> PromptKeys() =>
+        Nodes.Values.SelectMany(n => (n.Prompts ?? []).Append(n.InvalidPrompt).Append(n.NoInputPrompt)).OfType<string>().Distinct(StringComparer.Ordinal);
+
+    /// <summary>Every schedule code an hours node of this flow reads.</summary>
+    public IEnumerable<string> ScheduleCodes() => Nodes.Values.Select(n => n.Schedule).OfType<string>().Distinct(StringComparer.Ordinal);
 }
 
 /// <summary>
