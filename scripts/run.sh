@@ -25,10 +25,10 @@ if [ -z "${Auth__BootstrapAdminKey:-}" ]; then
   export Auth__BootstrapAdminKey
 fi
 
-# Without Ari:Url the service starts the Asterisk simulator in-process; synthetic callers then dial the city's
-# number every few seconds so that /api/calls fills with real calls through the default flow.
+# Without Ari:Url the service starts the Asterisk simulator in-process; synthetic citizens then dial the city's
+# number (about one call every 3 s) so that /api/calls fills with real calls through the default flow.
 if [ -z "${Ari__Url:-}" ]; then
-  export Simulator__SyntheticCallers=${Simulator__SyntheticCallers:-true}
+  export Simulator__SyntheticTraffic=${Simulator__SyntheticTraffic:-true}
 fi
 
 dotnet build src/CityContact.Service -c Release -nologo -v quiet

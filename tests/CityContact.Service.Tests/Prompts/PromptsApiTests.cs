@@ -10,25 +10,18 @@ using CityContact.Service.Tests.Ivr;
 namespace CityContact.Service.Tests.Prompts;
 
 /// <summary>Prompt uploads over the admin REST API into a sounds directory of the test's own (a copy of the shipped one).</summary>
-public sealed class PromptsApiTests : IAsyncLifetime
+public sealed class PromptsApiTests : IAsyncLifetime, IDisposable
 {
-    private readonly string _sounds = Path.Combine(Path.GetTempPath(), "citycontact-sounds-" + Guid.NewGuid().ToString("N"));
+    private readonly SoundsDirectoryCopy _sounds = new();
     private IvrHost _host = null!;
 
     private static CancellationToken Ct => TestContext.Timeout(40);
 
     public async Task InitializeAsync()
     {
-        var shipped = Path.Combine(FindRepoSounds(), PromptCatalog.Folder);
-        foreach (var file in Directory.EnumerateFiles(shipped, "*.wav", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(_sounds, PromptCatalog.Folder, Path.GetRelativePath(shipped, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
         _host = await IvrHost.StartAsync(settings: new Dictionary<string, string?>
         {
-            ["Prompts:SoundsDirectory"] = _sounds,
+            ["Prompts:SoundsDirectory"] = _sounds.Root,
             ["Prompts:MaxUploadBytes"] = "65536",
         });
     }
@@ -36,10 +29,11 @@ public sealed class PromptsApiTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _host.DisposeAsync();
-        Directory.Delete(_sounds, recursive: true);
     }
 
-    private string PathOf(string language, string key) => Path.Combine(_sounds, PromptCatalog.Folder, language, key + ".wav");
+    public void Dispose() => _sounds.Dispose();
+
+    private string PathOf(string language, string key) => _sounds.PathOf(language, key);
 
     private static ByteArrayContent Audio(byte[] bytes)
     {
@@ -158,18 +152,6 @@ public sealed class PromptsApiTests : IAsyncLifetime
         Assert.Equal(["prompt 'parking-info' has no recording in 'en'"], messages);
         Assert.Equal(HttpStatusCode.OK, published.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await admin.DeleteAsync("/api/ivr/prompts/en/parking-info", Ct)).StatusCode);
-    }
-
-    private static string FindRepoSounds()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (Directory.Exists(Path.Combine(directory.FullName, "sounds", PromptCatalog.Folder)))
-            {
-                return Path.Combine(directory.FullName, "sounds");
-            }
-        }
-        throw new InvalidOperationException("no sounds/citycontact above the test binaries");
     }
 }
 

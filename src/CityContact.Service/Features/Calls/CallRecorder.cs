@@ -107,6 +107,23 @@ public sealed partial class CallRecorder : BackgroundService
         LogDropped(record.GetType().Name, record.ChannelId);
     }
 
+    /// <summary>
+    /// Stores what is queued (the rows of calls this shutdown ended included: the telephony host, stopping first, has
+    /// waited for their handlers) before the writer stops; only the host's shutdown timeout cuts the drain short.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WaitUntilStoredAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The writer's own stop below logs how many records are left.
+        }
+        await base.StopAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var batch = new List<CallRecord>(_options.BatchSize);

@@ -470,7 +470,7 @@ public sealed partial class CallHandler
         _app.RegisterLeg(legId, this);
         try
         {
-            await _ari.Channels.OriginateAsync(new OriginateRequest
+            var dialed = await _ari.Channels.OriginateAsync(new OriginateRequest
             {
                 Endpoint = endpoint,
                 App = _app.AppName,
@@ -479,6 +479,14 @@ public sealed partial class CallHandler
                 CallerId = Context.Caller,
                 Timeout = TimeSpan.FromSeconds(_options.TransferRingTimeoutSeconds),
             }, ct);
+            // The leg is registered under the id we asked for before dialing, so no event of it can slip by; should the
+            // server have chosen its own id (the simulator does), follow the channel it reports.
+            if (dialed.Id != legId)
+            {
+                _app.ReleaseLeg(legId);
+                legId = dialed.Id;
+                _app.RegisterLeg(legId, this);
+            }
             while (true)
             {
                 var stimulus = await NextAsync(ct);

@@ -19,12 +19,13 @@ public sealed class SimulatorSettings
 
     public int DefaultMediaLengthMs { get; set; } = 1400;
 
-    /// <summary>Synthetic callers dialing the city's number so that a development instance shows traffic.</summary>
-    public bool SyntheticCallers { get; set; }
+    /// <summary>Synthetic citizens dialing the city's number and synthetic agents, so that a development instance shows traffic.</summary>
+    public bool SyntheticTraffic { get; set; }
 
     public string CityNumber { get; set; } = "0256969";
 
-    public int CallerIntervalMs { get; set; } = 3000;
+    /// <summary>Mean synthetic calls per hour (Poisson arrivals).</summary>
+    public double CallsPerHour { get; set; } = 1200;
 }
 
 /// <summary>

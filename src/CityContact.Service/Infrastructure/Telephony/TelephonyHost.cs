@@ -94,11 +94,26 @@ public sealed partial class TelephonyHost(AsteriskConnection asterisk, IvrApp iv
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
+        // Stopping the event loop cancels every call handler, which then releases its playback, bridges and channel
+        // over ARI and hands its last records to the recorder. Wait for that here: the container disposes the ARI
+        // client (and the in-process simulator) right after the hosted services stop, and a handler still cleaning up
+        // then failed with ObjectDisposedException; the recorder, stopping after this host, must see the last records.
+        try
+        {
+            await ivr.WhenAllEndedAsync().WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            LogHandlersStillRunning(ivr.ActiveCalls);
+        }
         if (asterisk.Ami is { } ami)
         {
             await ami.StopAsync(cancellationToken);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shutdown timeout: {Count} call handlers were still ending")]
+    private partial void LogHandlersStillRunning(int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Looking for calls left in the Stasis app failed: {Error}")]
     private partial void LogReadoptFailed(string error);
