@@ -113,24 +113,36 @@ public sealed class FlowAdminAndResilienceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Callers_are_answered_while_postgresql_refuses_connections_and_every_row_is_written_once_it_returns()
+    public async Task Callers_are_answered_and_routed_while_postgresql_refuses_connections_and_every_row_is_written_once_it_returns()
     {
         await SetConnectionsAllowedAsync(false);
-        var callers = Enumerable.Range(0, 5).Select(i => _host.Sim.Trunk.Dial($"+4025600002{i}", "0256969")).ToList();
-        foreach (var caller in callers)
+        var callers = Enumerable.Range(0, 6).Select(i => _host.Sim.Trunk.Dial($"+4025600002{i}", "0256969")).ToList();
+        for (var i = 0; i < callers.Count; i++)
         {
-            await caller.WaitForPlaybackAsync(2, Ct);
-            await caller.HangUpAsync(Ct);
+            await callers[i].WaitForPlaybackAsync(2, Ct);
+            if (i % 2 == 0)
+            {
+                await callers[i].HangUpAsync(Ct);
+                continue;
+            }
+            // Routed through the menus to the documents queue while the database is away.
+            await callers[i].PressAsync("1", Ct);
+            await callers[i].WaitForPlaybackAsync(3, Ct);
+            await callers[i].PressAsync("2", Ct);
+            await callers[i].WaitForHangupAsync(Ct);
         }
         Assert.True(_host.Recorder.Pending > 0);
+        Assert.Equal(0, _host.App.ActiveCalls);
         await SetConnectionsAllowedAsync(true);
 
-        foreach (var caller in callers)
+        for (var i = 0; i < callers.Count; i++)
         {
-            var (call, timeline) = await _host.EndedCallAsync(caller.ChannelId, Ct);
-            Assert.Equal(CallOutcomes.Abandoned, call.Outcome);
+            var (call, timeline) = await _host.EndedCallAsync(callers[i].ChannelId, Ct);
+            Assert.Equal(i % 2 == 0 ? CallOutcomes.Abandoned : CallOutcomes.Failed, call.Outcome);
+            Assert.Equal(i % 2 == 0 ? "language" : "documents", call.IvrPath[^1]);
             Assert.Single(timeline, e => e.Type == "started");
             Assert.Single(timeline, e => e.Type == "ended");
+            Assert.Equal(timeline.Count, timeline.Select(e => (e.At, e.Type, e.Data)).Distinct().Count());
         }
         Assert.Equal(0, _host.Recorder.DroppedCount);
     }
