@@ -21,18 +21,22 @@ public sealed class IvrHost : IAsyncDisposable
 
     private readonly Factory _factory;
     private readonly DatabaseFixture _database;
+    private readonly bool _ownsDatabase;
+    private readonly AsteriskSimulator? _externalSimulator;
 
-    private IvrHost(Factory factory, DatabaseFixture database)
+    private IvrHost(Factory factory, DatabaseFixture database, bool ownsDatabase, AsteriskSimulator? externalSimulator)
     {
         _factory = factory;
         _database = database;
+        _ownsDatabase = ownsDatabase;
+        _externalSimulator = externalSimulator;
     }
 
     public DatabaseFixture Database => _database;
 
     public IServiceProvider Services => _factory.Services;
 
-    public AsteriskSimulator Sim => Services.GetRequiredService<AsteriskConnection>().Simulator!;
+    public AsteriskSimulator Sim => _externalSimulator ?? Services.GetRequiredService<AsteriskConnection>().Simulator!;
 
     public IvrApp App => Services.GetRequiredService<IvrApp>();
 
@@ -47,13 +51,27 @@ public sealed class IvrHost : IAsyncDisposable
         return client;
     }
 
-    /// <summary>A host on a database of its own: channel ids restart with every simulator, so hosts never share call rows.</summary>
-    public static async Task<IvrHost> StartAsync(DateTimeOffset? now = null, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <summary>
+    /// A host on a database of its own (channel ids restart with every simulator, so hosts never share call rows), or on
+    /// <paramref name="sharedDatabase"/> and the <paramref name="externalSimulator"/> of a test that runs two instances.
+    /// </summary>
+    public static async Task<IvrHost> StartAsync(DateTimeOffset? now = null, IReadOnlyDictionary<string, string?>? settings = null,
+        AsteriskSimulator? externalSimulator = null, DatabaseFixture? sharedDatabase = null)
     {
-        var database = new DatabaseFixture();
-        await database.InitializeAsync();
-        var factory = new Factory(database.ConnectionString, new ScaledTimeProvider(1, now ?? WednesdayMorning), settings);
-        var host = new IvrHost(factory, database);
+        var database = sharedDatabase ?? new DatabaseFixture();
+        if (sharedDatabase is null)
+        {
+            await database.InitializeAsync();
+        }
+        var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
+        if (externalSimulator is not null)
+        {
+            all["Ari:Url"] = new Uri(externalSimulator.AriBaseUrl, "ari").ToString();
+            all["Ari:User"] = externalSimulator.Options.AriUser;
+            all["Ari:Password"] = externalSimulator.Options.AriPassword;
+        }
+        var factory = new Factory(database.ConnectionString, new ScaledTimeProvider(1, now ?? WednesdayMorning), all);
+        var host = new IvrHost(factory, database, sharedDatabase is null, externalSimulator);
         _ = factory.Server;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var catalog = host.Services.GetRequiredService<FlowCatalog>();
@@ -81,7 +99,10 @@ public sealed class IvrHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _factory.DisposeAsync();
-        await _database.DisposeAsync();
+        if (_ownsDatabase)
+        {
+            await _database.DisposeAsync();
+        }
     }
 
     private sealed class Factory(string connectionString, TimeProvider time, IReadOnlyDictionary<string, string?>? settings)

@@ -113,6 +113,7 @@ public sealed partial class CallHandler
     internal async Task RunAsync(CancellationToken ct)
     {
         using var scope = _logger.BeginScope(new Dictionary<string, object> { ["ChannelId"] = ChannelId, ["FlowVersion"] = Flow.Version });
+        var leave = false;
         try
         {
             if (Adopted)
@@ -133,11 +134,27 @@ public sealed partial class CallHandler
         {
             _outcome ??= CallOutcomes.Failed;
             _hangupCause ??= "service-stopped";
+            leave = !_options.HangUpCallsOnStop && !_hungUp;
         }
         finally
         {
-            await EndAsync();
+            if (leave)
+            {
+                LeaveForNextInstance();
+            }
+            else
+            {
+                await EndAsync();
+            }
         }
+    }
+
+    /// <summary>The service stops: the channel, its playback and bridges stay in the Stasis app and the row stays open for the next instance.</summary>
+    private void LeaveForNextInstance()
+    {
+        Step("left", new { reason = "service-stopped", state = State.ToString() });
+        TransitionTo(CallState.Ended, "left in the Stasis app for the next instance");
+        _inbox.Writer.TryComplete();
     }
 
     private void TransitionTo(CallState next, string reason)

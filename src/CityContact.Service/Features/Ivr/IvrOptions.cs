@@ -24,6 +24,13 @@ public sealed class IvrOptions
 
     public int TransferRingTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// What a service shutdown does to calls in progress: true hangs them up (their rows close as failed,
+    /// "service-stopped"); false leaves them in the Stasis app, rows open, for the instance that starts next (or runs
+    /// beside this one) to re-adopt and route to the operator fallback: rolling restarts without dropping callers.
+    /// </summary>
+    public bool HangUpCallsOnStop { get; set; } = true;
+
     /// <summary>How often the live flows and schedules are re-read, so another instance's publish reaches this one.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 
