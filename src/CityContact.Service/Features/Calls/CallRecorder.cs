@@ -144,7 +144,10 @@ public sealed partial class CallRecorder : BackgroundService
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            LogUnwrittenAtStop(batch.Count + _queue.Reader.Count);
+            if (batch.Count + _queue.Reader.Count is > 0 and var unwritten)
+            {
+                LogUnwrittenAtStop(unwritten);
+            }
         }
     }
 
