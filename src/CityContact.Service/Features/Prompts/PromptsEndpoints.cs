@@ -11,8 +11,8 @@ public sealed record PromptView(string Key, string Language, string Sound, long 
 
 /// <summary>
 /// Admin REST for recorded prompts: one WAV per key and language, written atomically into the directory Asterisk
-/// plays from. The bytes decide what an upload is (not its Content-Type): a WAV Asterisk plays is stored as it is,
-/// other PCM WAVs are converted with sox, anything else is refused with 415.
+/// plays from. The bytes decide what an upload is (not its Content-Type): a WAV Asterisk plays (16-bit mono 8 kHz) is
+/// stored as it is, other PCM WAVs (16 kHz, stereo, 44.1 kHz...) are converted to that with sox, anything else is 415.
 /// </summary>
 public static partial class PromptsEndpoints
 {
@@ -73,7 +73,7 @@ public static partial class PromptsEndpoints
         var bytes = buffer.ToArray();
         if (WavAudio.ReadFormat(bytes) is not { } format)
         {
-            return Unsupported("The upload is not a WAV file. Asterisk plays prompts from WAV: 16-bit mono PCM at 8 or 16 kHz.");
+            return Unsupported("The upload is not a WAV file. Prompts are WAV files: 16-bit mono PCM at 8 kHz, or any integer PCM WAV to convert.");
         }
         var directory = Path.GetDirectoryName(catalog.PathOf(key, language))!;
         Directory.CreateDirectory(directory);
@@ -81,7 +81,7 @@ public static partial class PromptsEndpoints
         {
             if (!format.IsPcm)
             {
-                return Unsupported($"The WAV file is {format}: only integer PCM can be played or converted (16-bit mono PCM at 8 or 16 kHz is what Asterisk expects).");
+                return Unsupported($"The WAV file is {format}: only integer PCM can be played or converted (16-bit mono PCM at 8 kHz is what Asterisk plays from a .wav).");
             }
             var (converted, failure) = await WavAudio.ConvertAsync(bytes, format, directory, ct);
             if (converted is null)

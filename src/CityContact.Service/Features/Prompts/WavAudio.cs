@@ -9,8 +9,11 @@ public sealed record WavFormat(int FormatTag, int Channels, int SampleRate, int 
     private const int Pcm = 1;
     private const int Extensible = 0xFFFE;
 
-    /// <summary>Exactly what Asterisk's wav format plays without transcoding: signed 16-bit mono at 8 or 16 kHz.</summary>
-    public bool IsPlayableAsIs => FormatTag == Pcm && Channels == 1 && BitsPerSample == 16 && SampleRate is 8000 or 16000;
+    /// <summary>
+    /// What Asterisk's format_wav opens from a <c>.wav</c> file: signed 16-bit mono PCM at exactly 8 kHz (it refuses
+    /// 16 kHz there, "Unexpected frequency mismatch"; that rate belongs in <c>.wav16</c>, and the calls are 8 kHz anyway).
+    /// </summary>
+    public bool IsPlayableAsIs => FormatTag == Pcm && Channels == 1 && BitsPerSample == 16 && SampleRate == 8000;
 
     /// <summary>Integer PCM (plain or extensible) that sox can resample and mix down without a codec.</summary>
     public bool IsPcm => FormatTag is Pcm or Extensible && BitsPerSample is 8 or 16 or 24 or 32;
@@ -59,12 +62,12 @@ public static class WavAudio
     }
 
     /// <summary>
-    /// Converts a PCM WAV to 16-bit mono at 16 kHz (sources of 16 kHz and more) or 8 kHz with sox. Null with the reason
-    /// when sox is not installed or fails.
+    /// Converts a PCM WAV to 16-bit mono at 8 kHz with sox (which also writes the plain header Asterisk reads). Null
+    /// with the reason when sox is not installed or fails.
     /// </summary>
     public static async Task<(byte[]? Converted, string? Failure)> ConvertAsync(byte[] source, WavFormat format, string workDirectory, CancellationToken ct)
     {
-        var rate = format.SampleRate >= 16000 ? 16000 : 8000;
+        const int rate = 8000;
         var input = Path.Combine(workDirectory, $".upload-{Guid.NewGuid():N}.wav");
         var output = Path.Combine(workDirectory, $".converted-{Guid.NewGuid():N}.wav");
         try
@@ -82,7 +85,7 @@ public static class WavAudio
             }
             catch (System.ComponentModel.Win32Exception)
             {
-                return (null, $"The recording is {format}; Asterisk plays 16-bit mono PCM at 8 or 16 kHz and sox, which would convert it, is not installed (scripts/deps.sh installs it).");
+                return (null, $"The recording is {format}; Asterisk plays 16-bit mono PCM at 8 kHz from a .wav and sox, which would convert it, is not installed (scripts/deps.sh installs it).");
             }
             using (process)
             {
