@@ -41,19 +41,3 @@ public sealed class SyntheticTrafficHost(AsteriskConnection asterisk, IOptions<S
         }
     }
 }
-
-public static class TelephonySetup
-{
-    /// <summary>The ARI/AMI clients (or the in-process simulator) as hosted services, their health checks and gauges.</summary>
-    public static void AddTelephony(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddOptions<SimulatorSettings>().BindConfiguration(SimulatorSettings.Section);
-        builder.Services.AddHttpClient(nameof(CityContact.Telephony.Ari.AriClient));
-        builder.Services.AddSingleton<AsteriskConnection>();
-        builder.Services.AddHostedService<TelephonyHost>();
-        builder.Services.AddHostedService<SyntheticTrafficHost>();
-        builder.Services.AddHealthChecks()
-            .AddCheck<AriHealthCheck>("ari", tags: [HealthSetup.ReadyTag])
-            .AddCheck<AmiHealthCheck>("ami", tags: [HealthSetup.ReadyTag]);
-    }
-}
