@@ -25,6 +25,12 @@ if [ -z "${Auth__BootstrapAdminKey:-}" ]; then
   export Auth__BootstrapAdminKey
 fi
 
+# Without Ari:Url the service starts the Asterisk simulator in-process; synthetic citizens then dial the city's
+# number (about one call every 3 s) so that /api/calls fills with real calls through the default flow.
+if [ -z "${Ari__Url:-}" ]; then
+  export Simulator__SyntheticTraffic=${Simulator__SyntheticTraffic:-true}
+fi
+
 dotnet build src/CityContact.Service -c Release -nologo -v quiet
 service=src/CityContact.Service/bin/Release/net10.0/CityContact.Service.dll
 dotnet "$service" migrate

@@ -16,6 +16,7 @@ using CityContact.Service.Infrastructure.Database;
 using CityContact.Service.Infrastructure.Http;
 using CityContact.Service.Infrastructure.Logging;
 using CityContact.Service.Infrastructure.OpenApi;
+using CityContact.Service.Infrastructure.Telephony;
 using Prometheus;
 
 namespace CityContact.Service;
@@ -35,6 +36,8 @@ public static class ServiceSetup
         builder.AddReports();
         builder.AddTickets();
         builder.AddOpen311();
+        builder.AddIvr();
+        builder.AddTelephony();
     }
 
     public static void UseCityContact(this WebApplication app)
@@ -54,6 +57,9 @@ public static class ServiceSetup
         app.MapReports();
         app.MapTickets();
         app.MapOpen311();
+        app.MapIvr();
+        app.MapPrompts();
+        app.MapSchedules();
     }
 
     private static void AddStores(this WebApplicationBuilder builder)

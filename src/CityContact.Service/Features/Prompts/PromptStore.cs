@@ -35,4 +35,11 @@ public sealed class PromptStore(NpgsqlDataSource dataSource)
             $"SELECT {Columns} FROM prompts WHERE @language::text IS NULL OR language = @language ORDER BY key, language",
             new { language }, cancellationToken: ct))];
     }
+
+    public async Task DeleteAsync(string key, string language, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM prompts WHERE key = @key AND language = @language", new { key, language }, cancellationToken: ct));
+    }
 }

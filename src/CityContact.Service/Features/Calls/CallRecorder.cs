@@ -1,0 +1,236 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Dapper;
+using Npgsql;
+using Prometheus;
+
+namespace CityContact.Service.Features.Calls;
+
+/// <summary>What the IVR records about a call; written in the order recorded, each write idempotent.</summary>
+public abstract record CallRecord(string ChannelId);
+
+public sealed record CallOpened(string ChannelId, string Caller, string DialedNumber, string Language, DateTimeOffset StartedAt, long? FlowVersionId)
+    : CallRecord(ChannelId);
+
+/// <summary>One timeline step; <see cref="Uid"/> is generated when recorded, so a retried write stores it once.</summary>
+public sealed record CallStep(string ChannelId, Guid Uid, DateTimeOffset At, string Type, string Data) : CallRecord(ChannelId);
+
+public sealed record CallClosed(
+    string ChannelId, Guid Uid, DateTimeOffset EndedAt, string Outcome, DateTimeOffset? AnsweredAt, string Language,
+    IReadOnlyList<string> Path, IReadOnlyDictionary<string, string> Variables, string? HangupCause) : CallRecord(ChannelId);
+
+public sealed class CallRecorderOptions
+{
+    public const string Section = "CallRecorder";
+
+    /// <summary>Records waiting for the database; beyond this the oldest is dropped (and counted).</summary>
+    public int Capacity { get; set; } = 100_000;
+
+    public int BatchSize { get; set; } = 500;
+
+    public TimeSpan RetryMinDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>
+/// Write-behind for call rows and timelines: a call never waits on PostgreSQL. Records go into a bounded queue and
+/// one writer stores them in batches, retrying a failed batch until the database answers again (every statement
+/// is idempotent: rows keyed by channel id, events by their uid). When the queue is full the oldest record is
+/// dropped, logged and counted in <c>citycontact_call_records_dropped_total</c>.
+/// </summary>
+public sealed partial class CallRecorder : BackgroundService
+{
+    private static readonly Counter Dropped = Metrics.CreateCounter(
+        "citycontact_call_records_dropped_total", "Call rows and events dropped because the write-behind queue was full.");
+    private static readonly Counter Written = Metrics.CreateCounter(
+        "citycontact_call_records_written_total", "Call rows and events stored by the write-behind writer.");
+    private static readonly Counter Retries = Metrics.CreateCounter(
+        "citycontact_call_records_retries_total", "Batches retried because the database failed.");
+    private static readonly Gauge Waiting = Metrics.CreateGauge(
+        "citycontact_call_records_waiting", "Call rows and events waiting for the database.");
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly CallRecorderOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<CallRecorder> _logger;
+    private readonly Channel<CallRecord> _queue;
+    private long _pending;
+    private long _dropped;
+
+    public CallRecorder(NpgsqlDataSource dataSource, IOptions<CallRecorderOptions> options, TimeProvider time, ILogger<CallRecorder> logger)
+    {
+        _dataSource = dataSource;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _queue = Channel.CreateBounded<CallRecord>(
+            new BoundedChannelOptions(_options.Capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+            OnDropped);
+    }
+
+    /// <summary>Records not yet stored (queued or in the batch being written).</summary>
+    public long Pending => Interlocked.Read(ref _pending);
+
+    public long DroppedCount => Interlocked.Read(ref _dropped);
+
+    /// <summary>Never blocks: a full queue drops its oldest record instead.</summary>
+    public void Record(CallRecord record)
+    {
+        Interlocked.Increment(ref _pending);
+        Waiting.Inc();
+        if (!_queue.Writer.TryWrite(record))
+        {
+            Interlocked.Decrement(ref _pending);
+            Waiting.Dec();
+        }
+    }
+
+    public void Step(string channelId, DateTimeOffset at, string type, object? data = null) =>
+        Record(new CallStep(channelId, Guid.CreateVersion7(at), at, type, JsonSerializer.Serialize(data ?? new { })));
+
+    /// <summary>Completes when everything recorded so far is stored (tests and shutdown).</summary>
+    public async Task WaitUntilStoredAsync(CancellationToken ct)
+    {
+        while (Pending > 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), ct);
+        }
+    }
+
+    private void OnDropped(CallRecord record)
+    {
+        Interlocked.Decrement(ref _pending);
+        Interlocked.Increment(ref _dropped);
+        Waiting.Dec();
+        Dropped.Inc();
+        LogDropped(record.GetType().Name, record.ChannelId);
+    }
+
+    /// <summary>
+    /// Stores what is queued (the rows of calls this shutdown ended included: the telephony host, stopping first, has
+    /// waited for their handlers) before the writer stops; only the host's shutdown timeout cuts the drain short.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WaitUntilStoredAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The writer's own stop below logs how many records are left.
+        }
+        await base.StopAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<CallRecord>(_options.BatchSize);
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                while (batch.Count < _options.BatchSize && _queue.Reader.TryRead(out var record))
+                {
+                    batch.Add(record);
+                }
+                await WriteWithRetryAsync(batch, stoppingToken);
+                Interlocked.Add(ref _pending, -batch.Count);
+                Waiting.Dec(batch.Count);
+                Written.Inc(batch.Count);
+                batch.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            if (batch.Count + _queue.Reader.Count is > 0 and var unwritten)
+            {
+                LogUnwrittenAtStop(unwritten);
+            }
+        }
+    }
+
+    private async Task WriteWithRetryAsync(List<CallRecord> batch, CancellationToken ct)
+    {
+        var delay = _options.RetryMinDelay;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await WriteAsync(batch, ct);
+                if (attempt > 1)
+                {
+                    LogRecovered(batch.Count, attempt);
+                }
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException or IOException
+                                      && !ct.IsCancellationRequested)
+            {
+                Retries.Inc();
+                if (attempt == 1 || attempt % 20 == 0)
+                {
+                    LogWriteFailed(e, batch.Count, attempt, (int)delay.TotalMilliseconds);
+                }
+                await Task.Delay(delay, _time, ct);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.RetryMaxDelay.Ticks));
+            }
+        }
+    }
+
+    private async Task WriteAsync(List<CallRecord> batch, CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        foreach (var record in batch)
+        {
+            await connection.ExecuteAsync(Command(record, transaction, ct));
+        }
+        await transaction.CommitAsync(ct);
+    }
+
+    private static CommandDefinition Command(CallRecord record, NpgsqlTransaction transaction, CancellationToken ct) => record switch
+    {
+        CallOpened o => new CommandDefinition("""
+            INSERT INTO calls (channel_id, caller, dialed_number, language, started_at, flow_version_id)
+            VALUES (@ChannelId, @Caller, @DialedNumber, @Language, @StartedAt, @FlowVersionId)
+            ON CONFLICT (channel_id) DO NOTHING
+            """, new { o.ChannelId, o.Caller, o.DialedNumber, o.Language, StartedAt = o.StartedAt.UtcDateTime, o.FlowVersionId }, transaction, cancellationToken: ct),
+        CallStep s => new CommandDefinition("""
+            INSERT INTO call_events (call_id, event_uid, at, type, data)
+            SELECT id, @Uid, @At, @Type, @Data::jsonb FROM calls WHERE channel_id = @ChannelId
+            ON CONFLICT (event_uid) WHERE event_uid IS NOT NULL DO NOTHING
+            """, new { s.ChannelId, s.Uid, At = s.At.UtcDateTime, s.Type, s.Data }, transaction, cancellationToken: ct),
+        CallClosed c => new CommandDefinition("""
+            WITH closed AS (
+                UPDATE calls SET
+                    ended_at = greatest(@EndedAt, started_at), outcome = @Outcome,
+                    answered_at = coalesce(answered_at, greatest(@AnsweredAt, started_at)),
+                    language = @Language, ivr_path = @Path, ivr_variables = @Variables::jsonb, hangup_cause = @HangupCause
+                WHERE channel_id = @ChannelId AND ended_at IS NULL
+                RETURNING id
+            )
+            INSERT INTO call_events (call_id, event_uid, at, type, data)
+            SELECT id, @Uid, @EndedAt, 'ended', jsonb_build_object('outcome', @Outcome::text, 'hangupCause', @HangupCause::text) FROM closed
+            ON CONFLICT (event_uid) WHERE event_uid IS NOT NULL DO NOTHING
+            """, new
+        {
+            c.ChannelId, c.Uid, EndedAt = c.EndedAt.UtcDateTime, c.Outcome, AnsweredAt = c.AnsweredAt?.UtcDateTime, c.Language,
+            Path = c.Path.ToArray(), Variables = JsonSerializer.Serialize(c.Variables), c.HangupCause,
+        }, transaction, cancellationToken: ct),
+        _ => throw new ArgumentOutOfRangeException(nameof(record), record.GetType().Name, "unknown call record"),
+    };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Call write-behind queue full: dropped the oldest record ({RecordType} of channel {ChannelId})")]
+    private partial void LogDropped(string recordType, string channelId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storing {Count} call records failed (attempt {Attempt}); retrying in {DelayMs} ms")]
+    private partial void LogWriteFailed(Exception e, int count, int attempt, int delayMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stored {Count} call records after {Attempt} attempts")]
+    private partial void LogRecovered(int count, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Service stopping with {Count} call records not stored")]
+    private partial void LogUnwrittenAtStop(int count);
+}

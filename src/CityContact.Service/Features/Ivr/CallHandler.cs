@@ -1,0 +1,601 @@
+
+using CityContact.Service.Features.Calls;
+using CityContact.Service.Features.Ivr.Flows;
+using CityContact.Service.Features.Prompts;
+using CityContact.Service.Features.Schedules;
+using CityContact.Telephony.Ari;
+using CityContact.Telephony.Ari.Models;
+using CityContact.Telephony.Ari.Rest;
+
+namespace CityContact.Service.Features.Ivr;
+
+/// <summary>Where a call is in its life; every change is a named transition on the timeline's log.</summary>
+public enum CallState
+{
+    Arrived,
+    Answering,
+    InFlow,
+    Apologizing,
+    HandedOver,
+    Ending,
+    Ended,
+}
+
+/// <summary>Something that happens to one call, delivered through its inbox in order.</summary>
+internal abstract record Stimulus;
+
+internal sealed record AriStimulus(AriMessage Message) : Stimulus;
+
+internal sealed record TimerFired(long Sequence) : Stimulus;
+
+/// <summary>The ARI connection came back: events may have been missed while it was down.</summary>
+internal sealed record Resync(bool ChannelStillThere) : Stimulus;
+
+internal sealed class CallerHungUpException : Exception
+{
+    public CallerHungUpException() : base("The caller hung up.")
+    {
+    }
+
+    public CallerHungUpException(string message) : base(message)
+    {
+    }
+
+    public CallerHungUpException(string message, Exception inner) : base(message, inner)
+    {
+    }
+}
+
+/// <summary>
+/// One inbound call: its state, the flow version it started on, the path and variables, and a coroutine that walks
+/// the flow. ARI events and timers arrive through one inbox read by that coroutine alone, so the call's state has
+/// a single owner and events are handled in order. The handler always ends by closing the call row and releasing
+/// its timers, playbacks and bridges.
+/// </summary>
+public sealed partial class CallHandler
+{
+    private readonly System.Threading.Channels.Channel<Stimulus> _inbox = System.Threading.Channels.Channel.CreateUnbounded<Stimulus>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
+    private readonly IvrApp _app;
+    private readonly AriRestClient _ari;
+    private readonly CallRecorder _recorder;
+    private readonly PromptCatalog _prompts;
+    private readonly FlowCatalog _catalog;
+    private readonly IvrOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly List<string> _path = [];
+    private readonly Dictionary<string, string> _variables = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _bridges = new(StringComparer.Ordinal);
+    private long _timerSequence;
+    private string? _currentPlayback;
+    private string? _outcome;
+    private string? _hangupCause;
+    private DateTimeOffset? _answeredAt;
+    private bool _hungUp;
+
+    internal CallHandler(IvrApp app, CallContext context, RunnableFlow flow, bool adopted)
+    {
+        _app = app;
+        _ari = app.Ari;
+        _recorder = app.Recorder;
+        _prompts = app.Prompts;
+        _catalog = app.Catalog;
+        _options = app.Options;
+        _time = app.Time;
+        _logger = app.Logger;
+        Context = context;
+        Flow = flow;
+        Adopted = adopted;
+        Language = context.Language;
+    }
+
+    public CallContext Context { get; }
+
+    public string ChannelId => Context.ChannelId;
+
+    public RunnableFlow Flow { get; }
+
+    public bool Adopted { get; }
+
+    public CallState State { get; private set; } = CallState.Arrived;
+
+    public string Language { get; private set; }
+
+    public IReadOnlyList<string> Path => _path;
+
+    public IReadOnlyDictionary<string, string> Variables => _variables;
+
+    internal void Post(Stimulus stimulus) => _inbox.Writer.TryWrite(stimulus);
+
+    /// <summary>Appends a step to the call's timeline (write-behind: never waits on the database).</summary>
+    public void Step(string type, object? data = null) => _recorder.Step(ChannelId, _time.GetUtcNow(), type, data);
+
+    internal async Task RunAsync(CancellationToken ct)
+    {
+        using var scope = _logger.BeginScope(new Dictionary<string, object> { ["ChannelId"] = ChannelId, ["FlowVersion"] = Flow.Version });
+        var leave = false;
+        try
+        {
+            if (Adopted)
+            {
+                await AdoptAsync(ct);
+            }
+            else
+            {
+                await AnswerAsync(ct);
+                await RunFlowAsync(Flow.Definition.Start, ct);
+            }
+        }
+        catch (CallerHungUpException)
+        {
+            _outcome ??= CallOutcomes.Abandoned;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            _outcome ??= CallOutcomes.Failed;
+            _hangupCause ??= "service-stopped";
+            leave = !_options.HangUpCallsOnStop && !_hungUp;
+        }
+        finally
+        {
+            if (leave)
+            {
+                LeaveForNextInstance();
+            }
+            else
+            {
+                await EndAsync();
+            }
+        }
+    }
+
+    /// <summary>The service stops: the channel, its playback and bridges stay in the Stasis app and the row stays open for the next instance.</summary>
+    private void LeaveForNextInstance()
+    {
+        Step("left", new { reason = "service-stopped", state = State.ToString() });
+        TransitionTo(CallState.Ended, "left in the Stasis app for the next instance");
+        _inbox.Writer.TryComplete();
+    }
+
+    private void TransitionTo(CallState next, string reason)
+    {
+        LogTransition(State, next, reason);
+        State = next;
+    }
+
+    private async Task AnswerAsync(CancellationToken ct)
+    {
+        _recorder.Record(new CallOpened(ChannelId, Context.Caller, Context.DialedNumber, Language, Context.StartedAt, Flow.VersionId));
+        Step("started", new { flow = Flow.FlowCode, version = Flow.Version });
+        TransitionTo(CallState.Answering, "StasisStart");
+        await Guard(_ari.Channels.AnswerAsync(ChannelId, ct));
+        _answeredAt = _time.GetUtcNow();
+        Step("answered");
+        TransitionTo(CallState.InFlow, "answered");
+    }
+
+    /// <summary>A call found in the app after a restart or reconnect: its row is kept (or made) and it goes to the fallback.</summary>
+    private async Task AdoptAsync(CancellationToken ct)
+    {
+        _recorder.Record(new CallOpened(ChannelId, Context.Caller, Context.DialedNumber, Language, Context.StartedAt, Flow.VersionId));
+        _answeredAt = Context.StartedAt;
+        Step("readopted", new { node = Flow.Definition.Fallback ?? Flow.Definition.Start });
+        TransitionTo(CallState.InFlow, "re-adopted");
+        await RunFlowAsync(Flow.Definition.Fallback ?? Flow.Definition.Start, ct);
+    }
+
+    private async Task RunFlowAsync(string start, CancellationToken ct)
+    {
+        string? nodeId = start;
+        var apologized = false;
+        while (nodeId is not null)
+        {
+            var current = nodeId;
+            try
+            {
+                nodeId = await RunNodeAsync(nodeId, ct);
+            }
+            catch (Exception e) when (e is not CallerHungUpException and not OperationCanceledException)
+            {
+                LogNodeFailed(e, ChannelId, current);
+                Step("failed", new { node = current, error = e.GetType().Name });
+                var fallback = Flow.Definition.Fallback;
+                if (apologized || fallback is null || fallback == current)
+                {
+                    _outcome = CallOutcomes.Failed;
+                    _hangupCause = "ivr-failure";
+                    await TryPlayApologyAsync(ct);
+                    return;
+                }
+                apologized = true;
+                TransitionTo(CallState.Apologizing, $"node {current} failed");
+                await TryPlayApologyAsync(ct);
+                TransitionTo(CallState.InFlow, "apology played");
+                nodeId = fallback;
+            }
+        }
+    }
+
+    private async Task TryPlayApologyAsync(CancellationToken ct)
+    {
+        try
+        {
+            await PlayAsync(["apology"], interruptible: false, ct);
+        }
+        catch (AriException e)
+        {
+            LogApologyFailed(e.Message);
+        }
+    }
+
+    private async Task<string?> RunNodeAsync(string id, CancellationToken ct)
+    {
+        var node = Flow.Definition.Nodes[id];
+        _path.Add(id);
+        Step("node", new { node = id, kind = node.Kind });
+        switch (node.Kind)
+        {
+            case NodeKinds.Play:
+                await PlayAsync(node.Prompts ?? [], interruptible: false, ct);
+                return node.Next;
+            case NodeKinds.Language:
+                var language = await ChooseAsync(id, node, node.Options!, ct);
+                if (language is not null)
+                {
+                    Language = language;
+                    Step("language", new { language });
+                }
+                return node.Next;
+            case NodeKinds.Menu:
+                return await ChooseAsync(id, node, node.Options!, ct) ?? Exit(id, node.Exit);
+            case NodeKinds.Hours:
+                return Hours(id, node);
+            case NodeKinds.Input:
+                var digits = await InputAsync(node, ct);
+                if (digits is null)
+                {
+                    return Exit(id, node.Exit ?? node.Next);
+                }
+                _variables[node.Variable!] = digits;
+                Step("input", new { node = id, variable = node.Variable, length = digits.Length });
+                return node.Next;
+            case NodeKinds.Queue:
+                TransitionTo(CallState.HandedOver, $"queue {node.Queue}");
+                return await _app.Queues.HandOverAsync(this, node, ct);
+            case NodeKinds.Voicemail:
+                TransitionTo(CallState.HandedOver, "voicemail");
+                return await _app.Voicemail.HandOverAsync(this, node, ct);
+            case NodeKinds.Transfer:
+                return await TransferAsync(id, node, ct);
+            case NodeKinds.Hangup:
+                _outcome ??= CallOutcomes.SelfService;
+                _hangupCause ??= "ivr-hangup";
+                return null;
+            default:
+                throw new InvalidOperationException($"node {id} has unknown kind {node.Kind}");
+        }
+    }
+
+    private string? Exit(string id, string? exit)
+    {
+        Step("exit", new { node = id, reason = "max-retries", next = exit });
+        return exit;
+    }
+
+    private string Hours(string id, FlowNode node)
+    {
+        var schedule = _catalog.Schedule(node.Schedule!);
+        var state = schedule is null ? HoursState.Open : BusinessHours.StateAt(schedule, _time.GetUtcNow());
+        Step("hours", new { node = id, schedule = node.Schedule, state = state.ToString().ToLowerInvariant(), known = schedule is not null });
+        return state switch
+        {
+            HoursState.Open => node.Open!,
+            HoursState.Holiday => node.Holiday ?? node.Closed!,
+            _ => node.Closed!,
+        };
+    }
+
+    /// <summary>
+    /// Plays the question (a digit stops it: barge-in), waits for one digit, and retries with the no-input or
+    /// invalid-choice prompt; the option's value, or null after the last retry.
+    /// </summary>
+    private async Task<string?> ChooseAsync(string id, FlowNode node, IReadOnlyDictionary<string, string> options, CancellationToken ct)
+    {
+        var retries = node.MaxRetries ?? _options.DefaultMaxRetries;
+        var timeout = TimeSpan.FromMilliseconds(node.TimeoutMs ?? _options.DefaultTimeoutMs);
+        for (var attempt = 0; attempt <= retries; attempt++)
+        {
+            var digit = await PlayAsync(node.Prompts ?? [], interruptible: true, ct);
+            if (digit is not null)
+            {
+                Step("barge-in", new { node = id, digit });
+            }
+            digit ??= await WaitForDigitAsync(timeout, ct);
+            if (digit is null)
+            {
+                Step("timeout", new { node = id, attempt });
+                if (node.NoInputPrompt is { } noInput)
+                {
+                    await PlayAsync([noInput], interruptible: false, ct);
+                }
+                continue;
+            }
+            if (options.TryGetValue(digit, out var chosen))
+            {
+                Step("digit", new { node = id, digit, next = chosen });
+                return chosen;
+            }
+            Step("invalid", new { node = id, digit, attempt });
+            if (node.InvalidPrompt is { } invalid)
+            {
+                await PlayAsync([invalid], interruptible: false, ct);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Digits until # (or the maximum, or the inter-digit timeout); null when nothing was entered.</summary>
+    private async Task<string?> InputAsync(FlowNode node, CancellationToken ct)
+    {
+        var max = node.MaxDigits ?? 20;
+        var digits = "";
+        var first = await PlayAsync(node.Prompts ?? [], interruptible: true, ct);
+        var timeout = TimeSpan.FromMilliseconds(node.TimeoutMs ?? _options.DefaultTimeoutMs);
+        var interDigit = TimeSpan.FromMilliseconds(node.InterDigitTimeoutMs ?? _options.DefaultInterDigitTimeoutMs);
+        var digit = first ?? await WaitForDigitAsync(timeout, ct);
+        while (digit is not null && digit != "#")
+        {
+            digits += digit;
+            if (digits.Length >= max)
+            {
+                break;
+            }
+            digit = await WaitForDigitAsync(interDigit, ct);
+        }
+        if (digit is null && digits.Length > 0)
+        {
+            Step("timeout", new { kind = "inter-digit", length = digits.Length });
+        }
+        return digits.Length == 0 ? null : digits;
+    }
+
+    /// <summary>
+    /// Plays the prompts in the call's language one after the other; with <paramref name="interruptible"/> a digit stops
+    /// the playback and is returned (barge-in). Throws <see cref="CallerHungUpException"/> when the caller hangs up.
+    /// </summary>
+    public async Task<string?> PlayAsync(IReadOnlyList<string> promptKeys, bool interruptible, CancellationToken ct)
+    {
+        foreach (var key in promptKeys)
+        {
+            var media = _prompts.Resolve(key, Language);
+            var playbackId = Guid.NewGuid().ToString("N");
+            _currentPlayback = playbackId;
+            Step("prompt", new { key, media });
+            await Guard(_ari.Channels.PlayWithIdAsync(ChannelId, playbackId, media, null, ct));
+            while (true)
+            {
+                var stimulus = await NextAsync(ct);
+                if (stimulus is AriStimulus { Message: PlaybackFinished finished } && finished.Playback.Id == playbackId)
+                {
+                    break;
+                }
+                if (stimulus is Resync && await PlaybackGoneAsync(playbackId, ct))
+                {
+                    break;
+                }
+                if (interruptible && stimulus is AriStimulus { Message: ChannelDtmfReceived dtmf } && dtmf.Channel.Id == ChannelId)
+                {
+                    await _ari.Playbacks.StopAsync(playbackId, ct).IgnoreNotFound();
+                    _currentPlayback = null;
+                    return dtmf.Digit;
+                }
+            }
+            _currentPlayback = null;
+        }
+        return null;
+    }
+
+    private async Task<bool> PlaybackGoneAsync(string playbackId, CancellationToken ct) =>
+        await _ari.Playbacks.GetAsync(playbackId, ct).IgnoreNotFound() is null;
+
+    /// <summary>One digit, or null when <paramref name="timeout"/> passes first (on the service's clock).</summary>
+    public async Task<string?> WaitForDigitAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        var sequence = ++_timerSequence;
+        using var timer = _app.StartTimer(() => Post(new TimerFired(sequence)), timeout);
+        while (true)
+        {
+            var stimulus = await NextAsync(ct);
+            switch (stimulus)
+            {
+                case TimerFired fired when fired.Sequence == sequence:
+                    return null;
+                case AriStimulus { Message: ChannelDtmfReceived dtmf } when dtmf.Channel.Id == ChannelId:
+                    return dtmf.Digit;
+            }
+        }
+    }
+
+    /// <summary>The next stimulus of this call; a hangup of the caller's channel ends any wait.</summary>
+    internal async Task<Stimulus> NextAsync(CancellationToken ct)
+    {
+        if (_hungUp)
+        {
+            throw new CallerHungUpException();
+        }
+        var stimulus = await _inbox.Reader.ReadAsync(ct);
+        if (IsCallerGone(stimulus))
+        {
+            _hungUp = true;
+            Step("hangup", new { by = "caller", state = State.ToString() });
+            throw new CallerHungUpException();
+        }
+        return stimulus;
+    }
+
+    private bool IsCallerGone(Stimulus stimulus) => stimulus switch
+    {
+        AriStimulus { Message: StasisEnd e } => e.Channel.Id == ChannelId,
+        AriStimulus { Message: ChannelHangupRequest e } => e.Channel.Id == ChannelId,
+        AriStimulus { Message: ChannelDestroyed e } => e.Channel.Id == ChannelId,
+        Resync { ChannelStillThere: false } => true,
+        _ => false,
+    };
+
+    /// <summary>REST calls on a channel that has just hung up answer 404: that is the caller leaving, not a failure.</summary>
+    private async Task Guard(Task request)
+    {
+        try
+        {
+            await request;
+        }
+        catch (AriNotFoundException)
+        {
+            _hungUp = true;
+            throw new CallerHungUpException("The channel is gone.");
+        }
+    }
+
+    private async Task Guard<T>(Task<T> request) => await Guard((Task)request);
+
+    /// <summary>Ends the IVR part with an outcome: the call is hung up by the service once the handler returns.</summary>
+    public void Finish(string outcome, string reason)
+    {
+        _outcome = outcome;
+        _hangupCause = reason;
+    }
+
+    private async Task<string?> TransferAsync(string id, FlowNode node, CancellationToken ct)
+    {
+        string endpoint;
+        if (node.Extension is { } extension)
+        {
+            endpoint = $"PJSIP/{extension}";
+        }
+        else if (node.Number is { } number && _options.IsAllowedExternal(number))
+        {
+            endpoint = $"PJSIP/{number}@{_options.TransferTrunk}";
+        }
+        else
+        {
+            Step("transfer.refused", new { node = id, reason = "not in the allow-list" });
+            await PlayAsync(["transfer-failed"], interruptible: false, ct);
+            return FallbackAfter(id);
+        }
+        var legId = Guid.NewGuid().ToString("N");
+        Step("transfer", new { node = id, endpoint });
+        _app.RegisterLeg(legId, this);
+        try
+        {
+            var dialed = await _ari.Channels.OriginateAsync(new OriginateRequest
+            {
+                Endpoint = endpoint,
+                App = _app.AppName,
+                AppArgs = $"transfer,{ChannelId}",
+                ChannelId = legId,
+                CallerId = Context.Caller,
+                Timeout = TimeSpan.FromSeconds(_options.TransferRingTimeoutSeconds),
+            }, ct);
+            // The leg is registered under the id we asked for before dialing, so no event of it can slip by; should the
+            // server have chosen its own id (the simulator does), follow the channel it reports.
+            if (dialed.Id != legId)
+            {
+                _app.ReleaseLeg(legId);
+                legId = dialed.Id;
+                _app.RegisterLeg(legId, this);
+            }
+            while (true)
+            {
+                var stimulus = await NextAsync(ct);
+                if (stimulus is AriStimulus { Message: StasisStart start } && start.Channel.Id == legId)
+                {
+                    break;
+                }
+                if (stimulus is AriStimulus { Message: ChannelDestroyed or StasisEnd } leg && AriEventLanes.KeyOf(leg.Message) == legId)
+                {
+                    Step("transfer.failed", new { node = id, reason = "not answered" });
+                    await PlayAsync(["transfer-failed"], interruptible: false, ct);
+                    return FallbackAfter(id);
+                }
+            }
+            var bridge = await _ari.Bridges.CreateAsync("mixing", Guid.NewGuid().ToString("N"), $"transfer-{ChannelId}", ct);
+            _bridges.Add(bridge.Id);
+            await Guard(_ari.Bridges.AddChannelsAsync(bridge.Id, [ChannelId, legId], null, ct));
+            Step("transfer.connected", new { node = id });
+            TransitionTo(CallState.HandedOver, $"bridged with {endpoint}");
+            _outcome = CallOutcomes.Answered;
+            while (true)
+            {
+                var stimulus = await NextAsync(ct);
+                if (stimulus is AriStimulus { Message: StasisEnd or ChannelDestroyed or ChannelHangupRequest } leg && AriEventLanes.KeyOf(leg.Message) == legId)
+                {
+                    Step("transfer.ended", new { by = "callee" });
+                    _hangupCause = "callee-hangup";
+                    return null;
+                }
+            }
+        }
+        finally
+        {
+            _app.ReleaseLeg(legId);
+            await _ari.Channels.HangupAsync(legId, null, CancellationToken.None).IgnoreNotFound();
+        }
+    }
+
+    private string? FallbackAfter(string id)
+    {
+        var fallback = Flow.Definition.Fallback;
+        if (fallback is null || fallback == id)
+        {
+            _outcome = CallOutcomes.Failed;
+            _hangupCause = "transfer-failed";
+            return null;
+        }
+        return fallback;
+    }
+
+    private async Task EndAsync()
+    {
+        TransitionTo(CallState.Ending, _hungUp ? "caller hung up" : _hangupCause ?? "flow ended");
+        var outcome = _outcome ?? (_hungUp ? CallOutcomes.Abandoned : CallOutcomes.SelfService);
+        using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            if (_currentPlayback is { } playback)
+            {
+                await _ari.Playbacks.StopAsync(playback, cleanup.Token).IgnoreNotFound();
+            }
+            foreach (var bridge in _bridges)
+            {
+                await _ari.Bridges.DestroyAsync(bridge, cleanup.Token).IgnoreNotFound();
+            }
+            if (!_hungUp)
+            {
+                await _ari.Channels.HangupAsync(ChannelId, "normal", cleanup.Token).IgnoreNotFound();
+            }
+        }
+        catch (Exception e) when (e is AriException or HttpRequestException or OperationCanceledException)
+        {
+            LogCleanupFailed(e.Message);
+        }
+        _recorder.Record(new CallClosed(ChannelId, Guid.CreateVersion7(), _time.GetUtcNow(), outcome, _answeredAt, Language,
+            [.. _path], new Dictionary<string, string>(_variables), _hangupCause ?? (_hungUp ? "caller-hangup" : null)));
+        TransitionTo(CallState.Ended, outcome);
+        _inbox.Writer.TryComplete();
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Call {From} → {To}: {Reason}")]
+    private partial void LogTransition(CallState from, CallState to, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Call {ChannelId}: node {Node} failed; the caller hears the apology and goes to the operator fallback")]
+    private partial void LogNodeFailed(Exception e, string channelId, string node);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The apology could not be played: {Error}")]
+    private partial void LogApologyFailed(string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing the call's resources failed: {Error}")]
+    private partial void LogCleanupFailed(string error);
+}
+
+/// <summary>What is known about a call when it arrives.</summary>
+public sealed record CallContext(string ChannelId, string Caller, string DialedNumber, string Language, DateTimeOffset StartedAt);

@@ -1,0 +1,175 @@
+using System.Collections.Concurrent;
+using CityContact.Service.Features.Calls;
+using CityContact.Service.Features.Prompts;
+using CityContact.Service.Infrastructure.Configuration;
+using CityContact.Service.Infrastructure.Telephony;
+using CityContact.Telephony.Ari;
+using CityContact.Telephony.Ari.Models;
+using Prometheus;
+
+namespace CityContact.Service.Features.Ivr;
+
+/// <summary>
+/// The inbound side of the Stasis app: a StasisStart with args <c>inbound,&lt;dialed&gt;</c> gets a <see cref="CallHandler"/>;
+/// every later event of that channel (or of its transfer leg) goes to the handler's inbox. After an ARI reconnect or a
+/// restart, calls still in the app are found again in Asterisk's channel list and re-adopted.
+/// </summary>
+public sealed partial class IvrApp(
+    AsteriskConnection asterisk, CallRecorder recorder, PromptCatalog prompts, FlowCatalog catalog,
+    IOptions<IvrOptions> options, IOptions<CityOptions> city, TimeProvider time, ILogger<IvrApp> logger,
+    [FromKeyedServices("queue")] ICallHandover queues, [FromKeyedServices("voicemail")] ICallHandover voicemail)
+{
+    public const string InboundArg = "inbound";
+    public const string TransferArg = "transfer";
+
+    private static readonly Gauge ActiveCallsGauge = Metrics.CreateGauge("citycontact_ivr_active_calls", "Calls in the IVR right now.");
+    private static readonly Counter CallsStarted = Metrics.CreateCounter("citycontact_ivr_calls_total", "Inbound calls taken by the IVR.");
+
+    private static readonly TimeSpan AdoptionGrace = TimeSpan.FromMilliseconds(500);
+
+    private readonly ConcurrentDictionary<string, CallHandler> _calls = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CallHandler> _legs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
+    private int _timers;
+    private CancellationToken _stopping;
+
+    internal AriRestClient Ari => asterisk.Ari.Rest;
+    internal CallRecorder Recorder => recorder;
+    internal PromptCatalog Prompts => prompts;
+    internal FlowCatalog Catalog => catalog;
+    internal IvrOptions Options => options.Value;
+    internal TimeProvider Time => time;
+    internal ILogger Logger => logger;
+    internal ICallHandover Queues => queues;
+    internal ICallHandover Voicemail => voicemail;
+    internal string AppName => asterisk.AppName;
+
+    /// <summary>Calls with a live handler.</summary>
+    public int ActiveCalls => _calls.Count;
+
+    /// <summary>Digit timers not yet fired or disposed.</summary>
+    public int ActiveTimers => Volatile.Read(ref _timers);
+
+    public IReadOnlyCollection<CallHandler> Calls => [.. _calls.Values];
+
+    /// <summary>Completes when every call handler has finished (tests, shutdown).</summary>
+    public Task WhenAllEndedAsync() => Task.WhenAll(_running.Values);
+
+    /// <summary>The ARI event handler: runs on the dispatcher's lane for the event's channel, so it must not block.</summary>
+    public ValueTask HandleAsync(AriMessage message, CancellationToken ct)
+    {
+        _stopping = ct;
+        switch (message)
+        {
+            case StasisStart start when start.Args is [InboundArg, ..]:
+                Start(start.Channel, start.Args is [_, var dialed, ..] ? dialed : start.Channel.Dialplan?.Exten ?? "", adopted: false);
+                break;
+            case StasisStart start when start.Args is [TransferArg, var owner] && _calls.TryGetValue(owner, out var handler):
+                handler.Post(new AriStimulus(message));
+                break;
+            default:
+                var key = AriEventLanes.KeyOf(message);
+                if (_calls.TryGetValue(key, out var call) || _legs.TryGetValue(key, out call))
+                {
+                    call.Post(new AriStimulus(message));
+                }
+                break;
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// After a reconnect (Asterisk replays nothing): calls we hold that left meanwhile are ended, the others resync their
+    /// playbacks; calls in the app that nobody holds (a restart) are adopted and routed to the operator fallback.
+    /// </summary>
+    public async Task ReadoptAsync(CancellationToken ct)
+    {
+        var channels = await asterisk.Ari.ListOurChannelsAsync(ct);
+        var present = channels.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var (channelId, handler) in _calls)
+        {
+            handler.Post(new Resync(present.Contains(channelId)));
+        }
+        var unknown = channels.Where(c => !_calls.ContainsKey(c.Id) && !_legs.ContainsKey(c.Id)).ToList();
+        if (unknown.Count == 0)
+        {
+            return;
+        }
+        // A call that arrived while the socket was coming up is in the list and its StasisStart is on its way: give the
+        // event a moment so that such a call runs its flow instead of being adopted.
+        await Task.Delay(AdoptionGrace, time, ct);
+        foreach (var channel in unknown.Where(c => !_calls.ContainsKey(c.Id)))
+        {
+            var args = channel.Dialplan?.AppData.Split(',') ?? [];
+            if (args is [_, InboundArg, ..])
+            {
+                LogAdopting(channel.Id);
+                Start(channel, args is [_, _, var dialed, ..] ? dialed : channel.Dialplan?.Exten ?? "", adopted: true);
+            }
+        }
+    }
+
+    private void Start(Channel channel, string dialed, bool adopted)
+    {
+        var flow = catalog.ForNumber(dialed);
+        var language = options.Value.NumberLanguages.GetValueOrDefault(dialed) ?? city.Value.DefaultLanguage;
+        var context = new CallContext(channel.Id, channel.Caller?.Number ?? "", dialed, language,
+            adopted && channel.Creationtime != default ? channel.Creationtime : time.GetUtcNow());
+        var handler = new CallHandler(this, context, flow, adopted);
+        if (!_calls.TryAdd(channel.Id, handler))
+        {
+            return;
+        }
+        CallsStarted.Inc();
+        ActiveCallsGauge.Inc();
+        _running[channel.Id] = Task.Run(async () =>
+        {
+            try
+            {
+                await handler.RunAsync(_stopping);
+            }
+#pragma warning disable CA1031 // The handler's own failure path has failed too: log it, never take the app down.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogHandlerCrashed(e, channel.Id);
+            }
+            finally
+            {
+                _calls.TryRemove(channel.Id, out _);
+                _running.TryRemove(channel.Id, out _);
+                ActiveCallsGauge.Dec();
+            }
+        }, CancellationToken.None);
+    }
+
+    internal void RegisterLeg(string legId, CallHandler owner) => _legs[legId] = owner;
+
+    internal void ReleaseLeg(string legId) => _legs.TryRemove(legId, out _);
+
+    internal IDisposable StartTimer(Action fire, TimeSpan due)
+    {
+        Interlocked.Increment(ref _timers);
+        return new CountedTimer(this, time.CreateTimer(_ => fire(), null, due, Timeout.InfiniteTimeSpan));
+    }
+
+    private sealed class CountedTimer(IvrApp owner, System.Threading.ITimer timer) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                timer.Dispose();
+                Interlocked.Decrement(ref owner._timers);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Re-adopting call {ChannelId} found in the Stasis app")]
+    private partial void LogAdopting(string channelId);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Call {ChannelId}: the handler crashed")]
+    private partial void LogHandlerCrashed(Exception e, string channelId);
+}

@@ -1,0 +1,79 @@
+using System.Text.RegularExpressions;
+
+namespace CityContact.Service.Features.Ivr;
+
+public sealed class IvrOptions
+{
+    public const string Section = "Ivr";
+
+    /// <summary>The language a dialed number starts in (e.g. an English-only line); others start in City:DefaultLanguage.</summary>
+    public Dictionary<string, string> NumberLanguages { get; set; } = [];
+
+    /// <summary>Defaults for nodes that set no timing of their own.</summary>
+    public int DefaultTimeoutMs { get; set; } = 5000;
+
+    public int DefaultInterDigitTimeoutMs { get; set; } = 3000;
+
+    public int DefaultMaxRetries { get; set; } = 2;
+
+    /// <summary>External numbers a transfer node may dial: each entry a regular expression matched against the whole number.</summary>
+    public List<string> TransferAllowList { get; set; } = [];
+
+    /// <summary>The PJSIP endpoint of the SIP trunk external transfers leave through (PJSIP/&lt;number&gt;@&lt;trunk&gt;).</summary>
+    public string TransferTrunk { get; set; } = "trunk";
+
+    public int TransferRingTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// What a service shutdown does to calls in progress: true hangs them up (their rows close as failed,
+    /// "service-stopped"); false leaves them in the Stasis app, rows open, for the instance that starts next (or runs
+    /// beside this one) to re-adopt and route to the operator fallback: rolling restarts without dropping callers.
+    /// </summary>
+    public bool HangUpCallsOnStop { get; set; } = true;
+
+    /// <summary>How often the live flows and schedules are re-read, so another instance's publish reaches this one.</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    public bool IsAllowedExternal(string number) =>
+        TransferAllowList.Any(pattern => Regex.IsMatch(number, $"^(?:{pattern})$", RegexOptions.None, TimeSpan.FromMilliseconds(50)));
+}
+
+internal sealed class IvrOptionsValidator : IValidateOptions<IvrOptions>
+{
+    public ValidateOptionsResult Validate(string? name, IvrOptions options)
+    {
+        var errors = new List<string>();
+        if (options.DefaultTimeoutMs is < 100 or > 120_000)
+        {
+            errors.Add("Ivr:DefaultTimeoutMs must be between 100 and 120000");
+        }
+        if (options.DefaultInterDigitTimeoutMs is < 100 or > 60_000)
+        {
+            errors.Add("Ivr:DefaultInterDigitTimeoutMs must be between 100 and 60000");
+        }
+        if (options.DefaultMaxRetries is < 0 or > 10)
+        {
+            errors.Add("Ivr:DefaultMaxRetries must be between 0 and 10");
+        }
+        if (options.TransferRingTimeoutSeconds is < 1 or > 300)
+        {
+            errors.Add("Ivr:TransferRingTimeoutSeconds must be between 1 and 300");
+        }
+        if (options.RefreshInterval <= TimeSpan.Zero)
+        {
+            errors.Add("Ivr:RefreshInterval must be positive");
+        }
+        foreach (var pattern in options.TransferAllowList)
+        {
+            try
+            {
+                _ = new Regex(pattern);
+            }
+            catch (ArgumentException e)
+            {
+                errors.Add($"Ivr:TransferAllowList entry '{pattern}' is not a regular expression: {e.Message}");
+            }
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

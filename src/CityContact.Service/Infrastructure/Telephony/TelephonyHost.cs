@@ -1,0 +1,139 @@
+using CityContact.Service.Features.Ivr;
+using CityContact.Telephony.Ami;
+using CityContact.Telephony.Ari;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Prometheus;
+
+namespace CityContact.Service.Infrastructure.Telephony;
+
+/// <summary>
+/// Runs the ARI client (events → ordered dispatcher → the IVR's Stasis app; re-adoption after each reconnect and once at
+/// start) and the AMI client for the life of the service, and exports their connection states.
+/// </summary>
+public sealed partial class TelephonyHost(AsteriskConnection asterisk, IvrApp ivr, ILogger<TelephonyHost> logger) : BackgroundService
+{
+    private static readonly Gauge AriConnected = Metrics.CreateGauge("citycontact_ari_connected", "1 while the ARI event WebSocket is connected.");
+    private static readonly Gauge AmiConnected = Metrics.CreateGauge("citycontact_ami_connected", "1 while the AMI session is logged in.");
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await asterisk.StartAsync(cancellationToken);
+        var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnState(object? sender, AriConnectionState state)
+        {
+            if (state == AriConnectionState.Connected)
+            {
+                connected.TrySetResult();
+            }
+        }
+        asterisk.Ari.Events.StateChanged += OnState;
+        await base.StartAsync(cancellationToken);
+        // The in-process simulator is up already: report ready only once its socket is, so a fresh `make run` or test
+        // host never sees a transient "not ready". A real Asterisk may be away; the service starts regardless.
+        if (asterisk.Simulator is not null)
+        {
+            await connected.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+        }
+        asterisk.Ari.Events.StateChanged -= OnState;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var ari = asterisk.Ari;
+        ari.Events.StateChanged += (_, state) => AriConnected.Set(state == AriConnectionState.Connected ? 1 : 0);
+        ari.Events.Reconnected += ivr.ReadoptAsync;
+        if (asterisk.Ami is { } ami)
+        {
+            await ami.StartAsync(stoppingToken);
+            _ = Task.Run(() => WatchAmiAsync(ami, stoppingToken), CancellationToken.None);
+        }
+        // Calls left in the app by a previous run of the service get no new StasisStart: look for them once connected.
+        _ = Task.Run(() => ReadoptAtStartAsync(stoppingToken), CancellationToken.None);
+        await ari.RunAsync(ivr.HandleAsync, stoppingToken);
+    }
+
+    private async Task ReadoptAtStartAsync(CancellationToken ct)
+    {
+        try
+        {
+            while (asterisk.Ari.State != AriConnectionState.Connected)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), ct);
+            }
+            await ivr.ReadoptAsync(ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is AriException or HttpRequestException)
+        {
+            LogReadoptFailed(e.Message);
+        }
+    }
+
+    private static async Task WatchAmiAsync(AmiClient ami, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            do
+            {
+                AmiConnected.Set(ami.State == AmiConnectionState.Connected ? 1 : 0);
+                // The IVR needs no AMI events; drain them so the client's buffer never reports drops.
+                while (ami.Events.TryRead(out _))
+                {
+                }
+            }
+            while (await timer.WaitForNextTickAsync(ct));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        // Stopping the event loop cancels every call handler, which then releases its playback, bridges and channel
+        // over ARI and hands its last records to the recorder. Wait for that here: the container disposes the ARI
+        // client (and the in-process simulator) right after the hosted services stop, and a handler still cleaning up
+        // then failed with ObjectDisposedException; the recorder, stopping after this host, must see the last records.
+        try
+        {
+            await ivr.WhenAllEndedAsync().WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            LogHandlersStillRunning(ivr.ActiveCalls);
+        }
+        if (asterisk.Ami is { } ami)
+        {
+            await ami.StopAsync(cancellationToken);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shutdown timeout: {Count} call handlers were still ending")]
+    private partial void LogHandlersStillRunning(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Looking for calls left in the Stasis app failed: {Error}")]
+    private partial void LogReadoptFailed(string error);
+}
+
+/// <summary>/health/ready: ARI is ready while its event WebSocket is connected.</summary>
+public sealed class AriHealthCheck(AsteriskConnection asterisk) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(!asterisk.Started ? HealthCheckResult.Unhealthy("not started")
+            : asterisk.Ari.State == AriConnectionState.Connected ? HealthCheckResult.Healthy("event WebSocket connected")
+            : HealthCheckResult.Unhealthy($"event WebSocket {asterisk.Ari.State}"));
+}
+
+/// <summary>/health/ready: AMI is ready while logged in (or not configured at all).</summary>
+public sealed class AmiHealthCheck(AsteriskConnection asterisk) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(!asterisk.Started ? HealthCheckResult.Unhealthy("not started")
+            : asterisk.Ami is not { } ami ? HealthCheckResult.Healthy("not configured (Ami:Host empty)")
+            : ami.State == AmiConnectionState.Connected ? HealthCheckResult.Healthy("logged in")
+            : HealthCheckResult.Unhealthy($"session {ami.State}"));
+}

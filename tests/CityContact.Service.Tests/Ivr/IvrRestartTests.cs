@@ -1,0 +1,60 @@
+using CityContact.Service.Features.Calls;
+using CityContact.Service.Tests.Infrastructure;
+using CityContact.Simulator;
+using CityContact.Simulator.Clock;
+
+namespace CityContact.Service.Tests.Ivr;
+
+/// <summary>Two service instances, one after the other, against the same simulator and database: a rolling restart.</summary>
+public sealed class IvrRestartTests
+{
+    private static CancellationToken Ct => TestContext.Timeout(40);
+
+    [Fact]
+    public async Task Calls_left_in_the_stasis_app_by_a_stopped_instance_are_readopted_by_the_next_and_their_rows_completed()
+    {
+        await using var sim = await AsteriskSimulator.StartAsync(new SimulatorOptions
+        {
+            AriUser = "cc-restart",
+            AriPassword = Guid.NewGuid().ToString("N"),
+            DefaultMediaLength = TimeSpan.FromMilliseconds(30),
+            Time = new ScaledTimeProvider(1, IvrHost.WednesdayMorning),
+        }, Ct);
+        var database = new DatabaseFixture();
+        await database.InitializeAsync();
+        var settings = new Dictionary<string, string?> { ["Ivr:HangUpCallsOnStop"] = "false" };
+        try
+        {
+            await using var first = await IvrHost.StartAsync(settings: settings, externalSimulator: sim, sharedDatabase: database);
+            var callers = Enumerable.Range(0, 3).Select(i => sim.Trunk.Dial($"+4025600007{i}", "0256969")).ToList();
+            foreach (var caller in callers)
+            {
+                await caller.WaitForPlaybackAsync(2, Ct); // in the language menu when the instance stops
+            }
+            await first.Recorder.WaitUntilStoredAsync(Ct);
+            await first.DisposeAsync();
+            Assert.All(callers, c => Assert.False(c.HungUp));
+            Assert.Equal(callers.Count, sim.Channels.Count(c => c.InStasis));
+
+            await using var second = await IvrHost.StartAsync(settings: settings, externalSimulator: sim, sharedDatabase: database);
+            foreach (var caller in callers)
+            {
+                await caller.WaitForHangupAsync(Ct);
+                var (call, timeline) = await second.EndedCallAsync(caller.ChannelId, Ct);
+                Assert.Equal("operator", call.IvrPath[^1]);
+                Assert.NotNull(call.EndedAt);
+                Assert.Equal(CallOutcomes.Failed, call.Outcome);
+                Assert.Equal("queue-unavailable", call.HangupCause);
+                Assert.Single(timeline, e => e.Type == "started");
+                Assert.Single(timeline, e => e.Type == "left");
+                Assert.Single(timeline, e => e.Type == "readopted");
+                Assert.Single(timeline, e => e.Type == "ended");
+            }
+            await sim.WaitUntilAsync(s => s.Channels.Count == 0 && s.Bridges.Count == 0 && s.Playbacks.Count == 0, Ct);
+        }
+        finally
+        {
+            await database.DisposeAsync();
+        }
+    }
+}
