@@ -45,9 +45,21 @@ report.AppendLine();
 foreach (var scenario in scenarios)
 {
     Console.WriteLine($"scenario: {scenario.Title}");
-    var figures = await scenario.RunAsync(CancellationToken.None);
     report.AppendLine(CultureInfo.InvariantCulture, $"## {scenario.Title}");
     report.AppendLine();
+    IReadOnlyList<MeasuredFigure> figures;
+    try
+    {
+        figures = await scenario.RunAsync(CancellationToken.None);
+    }
+    catch (Exception e)
+    {
+        // One broken scenario must not cost the others' results; the table says it failed and why.
+        Console.Error.WriteLine($"scenario failed: {scenario.Title}: {e}");
+        report.AppendLine(CultureInfo.InvariantCulture, $"(failed: {e.GetType().Name}: {e.Message})");
+        report.AppendLine();
+        continue;
+    }
     report.AppendLine("| figure | value | unit | note |");
     report.AppendLine("|---|---:|---|---|");
     foreach (var figure in figures)

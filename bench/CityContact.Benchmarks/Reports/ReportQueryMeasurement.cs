@@ -27,10 +27,9 @@ public sealed class ReportQueryMeasurement : IScenarioMeasurement
 
     public async Task<IReadOnlyList<MeasuredFigure>> RunAsync(CancellationToken cancellationToken)
     {
-        var root = RepositoryRoot();
-        var cluster = Path.Combine(Path.GetTempPath(), $"citycontact-bench-pg-{Environment.ProcessId}");
-        var configured = Environment.GetEnvironmentVariable("CITYCONTACT_BENCH_DB");
-        var server = string.IsNullOrWhiteSpace(configured) ? Bash($"bash scripts/pg.sh start '{cluster}'", root).Trim() : configured;
+        var root = Repository.Root();
+        await using var postgres = await PostgresForBench.StartAsync(cancellationToken);
+        var server = postgres.ConnectionString;
         var database = $"cc_bench_reports_{Environment.ProcessId}";
         try
         {
@@ -97,10 +96,6 @@ public sealed class ReportQueryMeasurement : IScenarioMeasurement
             {
                 await admin.CreateCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)").ExecuteNonQueryAsync(CancellationToken.None);
             }
-            if (string.IsNullOrWhiteSpace(configured))
-            {
-                Bash($"bash scripts/pg.sh stop '{cluster}'; rm -rf '{cluster}'", root);
-            }
         }
     }
 
@@ -144,14 +139,14 @@ public sealed class ReportQueryMeasurement : IScenarioMeasurement
             "INSERT INTO call_events (call_id, at, type, data) SELECT id, started_at + interval '10 seconds', 'timeout', jsonb_build_object('node', ivr_path[cardinality(ivr_path)]) FROM calls WHERE id % 50 = 0",
             $"""
             INSERT INTO tickets (kind, status, subject, department_id, call_id, due_at, resolved_at, rating, created_at)
-            SELECT kind, CASE WHEN resolved THEN 'resolved' ELSE 'open' END, 'Solicitare ' || g, 1 + (g % 20),
+            SELECT kind, CASE WHEN resolved THEN 'resolved' ELSE 'new' END, 'Solicitare ' || g, 1 + (g % 20),
                    CASE WHEN kind = 'callback' THEN 1 + (g * 7919) % {Calls} END,
                    created + interval '3 days',
                    CASE WHEN resolved THEN created + random() * interval '6 days' END,
                    CASE WHEN resolved AND g % 2 = 0 THEN 1 + (g % 5) END,
                    created
             FROM (
-                SELECT g, (ARRAY['request', 'complaint', 'voicemail', 'callback'])[1 + g % 4] AS kind,
+                SELECT g, (ARRAY['request', 'complaint', 'information', 'callback'])[1 + g % 4] AS kind,
                        timestamptz '2024-12-31 22:00:00+00' + random() * interval '365 days' AS created,
                        random() < 0.8 AS resolved
                 FROM generate_series(1, {Tickets}) g
@@ -205,34 +200,5 @@ public sealed class ReportQueryMeasurement : IScenarioMeasurement
     {
         var sorted = values.Order().ToList();
         return sorted[sorted.Count / 2];
-    }
-
-    private static string RepositoryRoot()
-    {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-        {
-            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "CityContact.sln")))
-                {
-                    return directory.FullName;
-                }
-            }
-        }
-        throw new InvalidOperationException("CityContact.sln not found above the current or the base directory");
-    }
-
-    private static string Bash(string script, string root)
-    {
-        using var process = Process.Start(new ProcessStartInfo("bash", ["-c", script])
-        {
-            WorkingDirectory = root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return process.ExitCode == 0 ? output : throw new InvalidOperationException($"{script} failed: {error}");
     }
 }

@@ -6,19 +6,7 @@ namespace CityContact.Benchmarks.Telephony;
 /// <summary>The frames a real Asterisk 22 sent in the recorded transcripts: the benchmarks parse what production parses.</summary>
 internal static class RecordedFrames
 {
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CityContact.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("CityContact.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    private static string Transcripts => Path.Combine(RepositoryRoot(), "tests", "fixtures", "asterisk", "transcripts");
+    private static string Transcripts => Path.Combine(Repository.Root(), "tests", "fixtures", "asterisk", "transcripts");
 
     /// <summary>Every ARI WebSocket text frame of every transcript, as UTF-8.</summary>
     public static byte[][] AriEvents()
