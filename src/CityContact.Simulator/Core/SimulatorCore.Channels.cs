@@ -17,9 +17,10 @@ internal sealed partial class SimulatorCore
     ];
 
     /// <summary>A new PJSIP channel; <paramref name="init"/> sets what the channel driver knows at allocation (state, caller id, dialplan location) before Newchannel.</summary>
-    private SimChannel NewChannel(ChannelOrigin origin, SimEndpoint endpoint, string? linkedId, Action<SimChannel> init)
+    private SimChannel NewChannel(ChannelOrigin origin, SimEndpoint endpoint, string? linkedId, Action<SimChannel> init, string? requestedId = null)
     {
-        var id = NextChannelId();
+        // An app may choose the unique id (channelId on originate/create), as Asterisk allows.
+        var id = requestedId ?? NextChannelId();
         var channel = new SimChannel
         {
             Id = id,

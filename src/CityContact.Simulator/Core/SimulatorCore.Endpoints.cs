@@ -148,6 +148,10 @@ internal sealed partial class SimulatorCore
         {
             return AriResponse.BadRequest("Application or extension must be specified");
         }
+        if (channelId is not null && _channels.ContainsKey(channelId))
+        {
+            return AriResponse.Conflict("Channel with given unique ID already exists");
+        }
         if (FindEndpoint(endpointName) is not { IsPhone: true, IsRegistered: true } endpoint)
         {
             return AllocationFailed();
@@ -158,7 +162,7 @@ internal sealed partial class SimulatorCore
             c.CallerNumber = endpoint.Resource;
             c.Context = Options.OriginateContext;
             c.Exten = "s";
-        });
+        }, channelId);
         // ast_set_callerid and the connected line after allocation: the callerId parameter replaces the endpoint's.
         var (name, number) = ParseCallerId(p.GetValueOrDefault("callerId"));
         if (name.Length > 0 || number.Length > 0)
@@ -194,6 +198,11 @@ internal sealed partial class SimulatorCore
         {
             return AriResponse.BadRequest("Application must be specified");
         }
+        var channelId = p.GetValueOrDefault("channelId");
+        if (channelId is not null && _channels.ContainsKey(channelId))
+        {
+            return AriResponse.Conflict("Channel with given unique ID already exists");
+        }
         if (FindEndpoint(endpointName) is not { IsPhone: true, IsRegistered: true } endpoint)
         {
             return AllocationFailed();
@@ -204,7 +213,7 @@ internal sealed partial class SimulatorCore
             c.CallerNumber = endpoint.Resource;
             c.Context = Options.OriginateContext;
             c.Exten = "s";
-        });
+        }, channelId);
         channel.SubscribedApp = app;
         var args = string.IsNullOrEmpty(p.GetValueOrDefault("appArgs")) ? Array.Empty<string>() : p["appArgs"].Split(',');
         var response = AriResponse.Ok(ToAri(channel));

@@ -101,6 +101,23 @@ public sealed class CallStateMachineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Originate_with_a_channelId_creates_the_channel_under_that_id_and_refuses_it_twice()
+    {
+        var phone = _sim.Phone("agent1");
+        await phone.RegisterAsync(None);
+        phone.DoNotAnswer();
+        var (status, _, body) = await _ari.PostAsync("channels?endpoint=PJSIP%2Fagent1&app=citycontact&channelId=callback-42&timeout=15");
+        Assert.Equal(200, status);
+        Assert.Equal("callback-42", body!.Value.GetProperty("id").GetString());
+        Assert.Equal("callback-42", _sim.Channels.Single().UniqueId);
+
+        var again = await _ari.PostAsync("channels/create?endpoint=PJSIP%2Fagent1&app=citycontact&channelId=callback-42");
+        Assert.Equal((409, "Conflict"), (again.Status, again.Reason));
+        Assert.Equal("Channel with given unique ID already exists", again.Body!.Value.GetProperty("message").GetString());
+        Assert.Single(_sim.Channels);
+    }
+
+    [Fact]
     public async Task Originate_to_an_unregistered_phone_fails_with_Allocation_failed_and_no_events()
     {
         var (status, reason, body) = await _ari.PostAsync("channels?endpoint=PJSIP%2Fagent2&app=citycontact");
