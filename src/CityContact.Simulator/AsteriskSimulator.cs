@@ -85,6 +85,11 @@ public sealed class AsteriskSimulator : IAsyncDisposable
     /// <summary>Closes every ARI WebSocket with 1000 (as Asterisk does on its side); calls stay up and stay in Stasis.</summary>
     public void DropWebSockets() => _core.DropWebSockets();
 
+    /// <summary>AMI Originate with Application (the AMI server's entry into the core).</summary>
+    internal void OriginateApplication(string endpoint, string application, string data, string? callerId, TimeSpan timeout,
+        IReadOnlyList<KeyValuePair<string, string>> variables, string correlationId)
+        => _core.OriginateApplication(endpoint, application, data, callerId, timeout, variables, correlationId);
+
     /// <summary>Every live channel, in creation order.</summary>
     public IReadOnlyList<ChannelInfo> Channels => _core.SnapshotChannels();
 

@@ -10,7 +10,7 @@ namespace CityContact.Simulator.Ami;
 /// a hangup that began as a soft hangup repeats SoftHangupRequest with the final cause, and a contact's
 /// ContactStatus follows the endpoint's DeviceStateChange. Not thread-safe: one caller, in change order.
 /// </summary>
-internal sealed class AmiEventTranslator(IReadOnlySet<string> trunkEndpoints)
+internal sealed class AmiEventTranslator(IReadOnlySet<string> trunkEndpoints, AmiOriginates originates)
 {
     // The core reports device states of deskphones only; the trunk's (INUSE while a call is up) is derived here.
     private readonly Dictionary<string, int> _trunkCallsUp = new(StringComparer.Ordinal);
@@ -32,6 +32,12 @@ internal sealed class AmiEventTranslator(IReadOnlySet<string> trunkEndpoints)
         {
             case ChannelCreated created:
                 output.Add(ChannelEvent("Newchannel", "call,all", created.Channel).Build());
+                break;
+            case CallerIdChanged callerId:
+                output.Add(ChannelEvent("NewCallerid", "call,all", callerId.Channel).Add("CID-CallingPres", "0 (Presentation Allowed, Not Screened)").Build());
+                break;
+            case ConnectedLineChanged connectedLine:
+                output.Add(ChannelEvent("NewConnectedLine", "call,all", connectedLine.Channel).Build());
                 break;
             case ChannelStateChanged state:
                 output.Add(ChannelEvent("Newstate", "call,all", state.Channel).Build());
@@ -108,6 +114,13 @@ internal sealed class AmiEventTranslator(IReadOnlySet<string> trunkEndpoints)
                 output.Add(DeviceState(device.Device, device.State));
                 FlushHeld(output);
                 break;
+            case OriginateCompleted originate when originates.Take(originate.CorrelationId) is { } request:
+                if (request.Async)
+                {
+                    output.Add(OriginateResponse(originate, request));
+                }
+                request.Outcome.TrySetResult(originate.Success);
+                break;
             case OriginateCompleted originate:
                 output.Add(OriginateResponse(originate));
                 break;
@@ -161,6 +174,19 @@ internal sealed class AmiEventTranslator(IReadOnlySet<string> trunkEndpoints)
         }
         return frame.AddChannel(peer, "Dest");
     }
+
+    /// <summary>An AMI Originate's answer: the request's application, data and caller id; <c>&lt;null&gt;</c> without a channel.</summary>
+    private static AmiMessage OriginateResponse(OriginateCompleted originate, AmiOriginateRequest request) =>
+        AmiFrame.Event("OriginateResponse", "call,all").AddActionId(request.ActionId)
+            .Add("Response", originate.Success ? "Success" : "Failure")
+            .Add("Channel", originate.Channel?.Name ?? request.Channel)
+            .Add("Application", request.Application)
+            .Add("Data", request.Data)
+            .Add("Reason", originate.Reason)
+            .Add("Uniqueid", originate.Channel?.UniqueId ?? "<null>")
+            .Add("CallerIDNum", string.IsNullOrEmpty(request.CallerNumber) ? "<unknown>" : request.CallerNumber)
+            .Add("CallerIDName", string.IsNullOrEmpty(request.CallerName) ? "<unknown>" : request.CallerName)
+            .Build();
 
     private static AmiMessage OriginateResponse(OriginateCompleted originate)
     {

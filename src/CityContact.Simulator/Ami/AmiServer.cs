@@ -20,6 +20,7 @@ public sealed class AmiServer : IAsyncDisposable
     private readonly ConcurrentDictionary<AmiServerSession, Task> _sessions = new();
     private readonly Channel<StateChange> _changes = Channel.CreateUnbounded<StateChange>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
+    private readonly AmiOriginates _originates = new();
     private AmiEventTranslator? _translator;
     private TcpListener? _listener;
     private IDisposable? _subscription;
@@ -44,11 +45,11 @@ public sealed class AmiServer : IAsyncDisposable
     public Task StartAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        _actions = new AmiServerActions(_options, _state, _options.Time.GetUtcNow());
+        _actions = new AmiServerActions(_options, _state, _originates, _options.Time.GetUtcNow());
         _listener = new TcpListener(IPAddress.Parse(_options.ListenAddress), _options.Port);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _translator = new AmiEventTranslator(_state.Endpoints.Where(e => e.IsTrunk).Select(e => e.Name).ToHashSet(StringComparer.Ordinal));
+        _translator = new AmiEventTranslator(_state.Endpoints.Where(e => e.IsTrunk).Select(e => e.Name).ToHashSet(StringComparer.Ordinal), _originates);
         _subscription = _state.Subscribe(change => _changes.Writer.TryWrite(change));
         _acceptLoop = Task.Run(() => AcceptLoopAsync(_stopping.Token), CancellationToken.None);
         _eventPump = Task.Run(() => PumpEventsAsync(_stopping.Token), CancellationToken.None);

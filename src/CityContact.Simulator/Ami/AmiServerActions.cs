@@ -4,7 +4,7 @@ using CityContact.Telephony.Ami;
 namespace CityContact.Simulator.Ami;
 
 /// <summary>The manager actions the simulated Asterisk answers, with Asterisk 22.10.1's texts (ami-login.json, ami-pjsip-lists.json).</summary>
-internal sealed class AmiServerActions(AmiServerOptions options, IAmiStateSource state, DateTimeOffset startedAt)
+internal sealed class AmiServerActions(AmiServerOptions options, IAmiStateSource state, AmiOriginates originates, DateTimeOffset startedAt)
 {
     private static readonly HashSet<string> AllowedBeforeLogin = new(StringComparer.OrdinalIgnoreCase) { "Login", "Challenge", "Logoff" };
 
@@ -57,6 +57,9 @@ internal sealed class AmiServerActions(AmiServerOptions options, IAmiStateSource
             case "STATUS":
                 SendList(session, actionId, "Channel status will follow", "StatusComplete",
                     AmiListFrames.Status(state.Channels, options.Time.GetUtcNow(), actionId ?? ""), withItems: true);
+                break;
+            case "ORIGINATE":
+                await OriginateAsync(session, action, cancellationToken).ConfigureAwait(false);
                 break;
             case "RELOAD":
                 // Nothing to reload in the simulator; Asterisk acknowledges a successful reload this way.
@@ -130,6 +133,67 @@ internal sealed class AmiServerActions(AmiServerOptions options, IAmiStateSource
         SendList(session, action.ActionId, "Following are Events for each object associated with the Endpoint", "EndpointDetailComplete",
             AmiListFrames.EndpointDetail(endpoint, action.ActionId ?? ""));
     }
+
+    /// <summary>
+    /// Originate with Application, as manager.c action_originate checks and answers it. Async: "successfully queued" at
+    /// once, OriginateResponse later; otherwise the answer waits for the outcome ("Originate failed" unless answered).
+    /// Only Playback is simulated; Context/Exten/Priority originates and other applications answer "Originate failed".
+    /// </summary>
+    private async Task OriginateAsync(AmiServerSession session, AmiMessage action, CancellationToken cancellationToken)
+    {
+        var actionId = action.ActionId;
+        var channel = action["Channel"];
+        if (string.IsNullOrEmpty(channel))
+        {
+            session.Send(AmiFrame.Response("Error", actionId).Add("Message", "Channel not specified").Build());
+            return;
+        }
+        if (channel.IndexOf('/', StringComparison.Ordinal) <= 0)
+        {
+            session.Send(AmiFrame.Response("Error", actionId).Add("Message", "Invalid channel").Build());
+            return;
+        }
+        var timeoutMs = 30_000;
+        if (!string.IsNullOrEmpty(action["Timeout"]) && !int.TryParse(action["Timeout"], NumberStyles.Integer, CultureInfo.InvariantCulture, out timeoutMs))
+        {
+            session.Send(AmiFrame.Response("Error", actionId).Add("Message", "Invalid timeout").Build());
+            return;
+        }
+        var application = action["Application"] ?? "";
+        if (!Core.SimulatorCore.IsSimulatedApplication(application))
+        {
+            session.Send(AmiFrame.Response("Error", actionId).Add("Message", "Originate failed").Build());
+            return;
+        }
+
+        var data = action["Data"] ?? "";
+        var callerId = action["CallerID"];
+        var (callerName, callerNumber) = Core.SimulatorCore.ParseCallerId(callerId);
+        var variables = action.Fields.Where(f => string.Equals(f.Key, "Variable", StringComparison.OrdinalIgnoreCase))
+            .SelectMany(f => f.Value.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            .Select(assignment => assignment.Split('=', 2))
+            .Select(parts => KeyValuePair.Create(parts[0].Trim(), parts.Length > 1 ? parts[1] : ""))
+            .ToList();
+        var isAsync = IsTrue(action["Async"]);
+        var request = new AmiOriginateRequest(actionId, channel, application, data, callerNumber, callerName, isAsync);
+        var correlationId = originates.Add(request);
+        if (isAsync)
+        {
+            // Queued before the originate thread runs, so the answer precedes the channel's events.
+            session.Send(AmiFrame.Response("Success", actionId).Add("Message", "Originate successfully queued").Build());
+        }
+        state.OriginateApplication(channel, application, data, callerId, TimeSpan.FromMilliseconds(Math.Max(timeoutMs, 0)), variables, correlationId);
+        if (!isAsync)
+        {
+            var answered = await request.Outcome.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            session.Send(answered
+                ? AmiFrame.Response("Success", actionId).Add("Message", "Originate successfully queued").Build()
+                : AmiFrame.Response("Error", actionId).Add("Message", "Originate failed").Build());
+        }
+    }
+
+    /// <summary>Asterisk's ast_true: yes, true, y, t, 1, on.</summary>
+    private static bool IsTrue(string? value) => value?.Trim().ToUpperInvariant() is "YES" or "TRUE" or "Y" or "T" or "1" or "ON";
 
     private static void SendList(AmiServerSession session, string? actionId, string message, string completeEvent, IEnumerable<AmiMessage> items, bool withItems = false)
     {

@@ -9,6 +9,13 @@ public interface IAmiStateSource
 
     IReadOnlyList<AmiEndpointView> Endpoints { get; }
 
+    /// <summary>
+    /// Starts an AMI Originate with Application on a PJSIP endpoint; its outcome arrives as <see cref="OriginateCompleted"/>
+    /// carrying <paramref name="correlationId"/>.
+    /// </summary>
+    void OriginateApplication(string endpoint, string application, string data, string? callerId, TimeSpan timeout,
+        IReadOnlyList<KeyValuePair<string, string>> variables, string correlationId);
+
     /// <summary>Every state change, in order; the observer only queues (it may run under the simulator's lock).</summary>
     IDisposable Subscribe(Action<StateChange> observer);
 }

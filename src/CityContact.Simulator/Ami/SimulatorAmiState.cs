@@ -44,6 +44,10 @@ internal sealed class SimulatorAmiState : IAmiStateSource
         }
     }
 
+    public void OriginateApplication(string endpoint, string application, string data, string? callerId, TimeSpan timeout,
+        IReadOnlyList<KeyValuePair<string, string>> variables, string correlationId)
+        => _simulator.OriginateApplication(endpoint, application, data, callerId, timeout, variables, correlationId);
+
     public IDisposable Subscribe(Action<StateChange> observer) => _simulator.SubscribeStateChanges(change =>
     {
         if (change is ContactStatusChanged contact)

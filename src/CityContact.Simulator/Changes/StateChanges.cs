@@ -62,6 +62,12 @@ public sealed record MusicOnHoldChanged(DateTimeOffset Timestamp, ChannelInfo Ch
 /// <summary>A snoop channel started listening to <paramref name="Spyee"/> (AMI ChanSpyStart).</summary>
 public sealed record SnoopStarted(DateTimeOffset Timestamp, ChannelInfo Spyer, ChannelInfo Spyee) : StateChange(Timestamp);
 
+/// <summary>The channel's caller id was set after allocation (AMI NewCallerid), e.g. by an AMI Originate's CallerID.</summary>
+public sealed record CallerIdChanged(DateTimeOffset Timestamp, ChannelInfo Channel) : StateChange(Timestamp);
+
+/// <summary>The channel's connected line was set (AMI NewConnectedLine).</summary>
+public sealed record ConnectedLineChanged(DateTimeOffset Timestamp, ChannelInfo Channel) : StateChange(Timestamp);
+
 public sealed record DtmfReceived(DateTimeOffset Timestamp, ChannelInfo Channel, string Digit, int DurationMs) : StateChange(Timestamp);
 
 /// <summary>Dial started from <paramref name="Caller"/> (null for an originate) to <paramref name="Peer"/>.</summary>

@@ -67,6 +67,8 @@ internal sealed class SimChannel
     public ITimer? AnswerTimer { get; set; }
     public string? DialString { get; set; }
     public string? OriginateCorrelationId { get; set; }
+    /// <summary>AMI Originate with Application: the native application (Playback, its data) run once the phone answers.</summary>
+    public (string Name, string Data)? NativeApplication { get; set; }
     public bool Dialing { get; set; }
 
     /// <summary>The class of the music on hold playing to the channel (POST /moh, or /hold on PJSIP), null when none.</summary>

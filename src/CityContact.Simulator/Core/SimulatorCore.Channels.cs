@@ -152,7 +152,9 @@ internal sealed partial class SimulatorCore
 
     // ---- State changes shared by every path ----
 
-    private void SetState(SimChannel channel, string state)
+    /// <param name="publishDeviceState">False where Asterisk's (asynchronous) device state change comes after the dial
+    /// events of the same step (ami-originate: DialState RINGING, DialEnd ANSWER before DeviceStateChange).</param>
+    private void SetState(SimChannel channel, string state, bool publishDeviceState = true)
     {
         channel.State = state;
         if (state == "Up")
@@ -161,7 +163,7 @@ internal sealed partial class SimulatorCore
         }
         Publish(new Changes.ChannelStateChanged(Now, ToInfo(channel)));
         Send(channel.SubscribedApp, new ChannelStateChange { Channel = ToAri(channel) });
-        if (channel.Endpoint is { IsPhone: true } endpoint)
+        if (publishDeviceState && channel.Endpoint is { IsPhone: true } endpoint)
         {
             PublishDeviceState(endpoint);
         }

@@ -122,7 +122,8 @@ internal sealed partial class SimulatorCore
 
     private static readonly Regex CallerIdPattern = new("^\\s*\"?(?<name>[^\"<]*)\"?\\s*<(?<num>[^>]*)>\\s*$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
-    private static (string Name, string Number) ParseCallerId(string? callerId)
+    /// <summary>"Name" &lt;number&gt;, or a bare number (ast_callerid_parse).</summary>
+    internal static (string Name, string Number) ParseCallerId(string? callerId)
     {
         if (string.IsNullOrWhiteSpace(callerId))
         {
@@ -244,9 +245,10 @@ internal sealed partial class SimulatorCore
         endpoint.CurrentChannel = channel;
         Publish(new Changes.DialBegan(Now, null, ToInfo(channel), dialString));
         Send(channel.SubscribedApp, new Dial { Peer = ToAri(channel), Dialstatus = "", Forward = "", Dialstring = dialString });
-        SetState(channel, "Ringing");
+        SetState(channel, "Ringing", publishDeviceState: false);
         Publish(new Changes.DialStatusChanged(Now, null, ToInfo(channel), "RINGING"));
         Send(channel.SubscribedApp, new Dial { Peer = ToAri(channel), Dialstatus = "RINGING", Forward = "", Dialstring = secondDialString });
+        PublishDeviceState(endpoint);
         channel.RingTimer = Schedule(timeout, () => RingTimeout(channel));
         switch (endpoint.Behaviour)
         {
@@ -284,10 +286,18 @@ internal sealed partial class SimulatorCore
         }
         Cancel(channel.RingTimer);
         channel.Dialing = false;
-        SetState(channel, "Up");
+        SetState(channel, "Up", publishDeviceState: false);
         Publish(new Changes.OriginateCompleted(Now, channel.OriginateCorrelationId, ToInfo(channel), true, 4));
         Publish(new Changes.DialStatusChanged(Now, null, ToInfo(channel), "ANSWER"));
         Send(channel.SubscribedApp, new Dial { Peer = ToAri(channel), Dialstatus = "ANSWER", Forward = "", Dialstring = dialString });
+        if (channel.Endpoint is { IsPhone: true } endpoint)
+        {
+            PublishDeviceState(endpoint);
+        }
+        if (channel.NativeApplication is { } native)
+        {
+            RunNativeApplication(channel, native.Name, native.Data);
+        }
         if (channel.Origin == ChannelOrigin.Originated && channel.PendingStasisApp is { } app)
         {
             channel.AppName = "Stasis";
