@@ -277,6 +277,12 @@ internal sealed partial class SimulatorCore
         channel.IsHungUp = true;
         Cancel(channel.RingTimer);
         Cancel(channel.AnswerTimer);
+        if (channel.NativeApplication is not null && channel.Dialing)
+        {
+            // An AMI originate hung up (or declined) while ringing: the originator learns it as a hangup (AST_CONTROL_HANGUP).
+            channel.Dialing = false;
+            Publish(new Changes.OriginateCompleted(Now, channel.OriginateCorrelationId, ToInfo(channel), false, 1));
+        }
         if (channel.Origin == ChannelOrigin.Originated)
         {
             // Asterisk reports the originated leg back on its dial "application" once it leaves Stasis.

@@ -258,6 +258,7 @@ internal sealed partial class SimulatorCore
             case PhoneAnswerBehaviour.Busy:
                 channel.AnswerTimer = Schedule(TimeSpan.FromMilliseconds(5), () =>
                 {
+                    channel.Dialing = false;
                     Publish(new Changes.OriginateCompleted(Now, channel.OriginateCorrelationId, ToInfo(channel), false, 1));
                     DestroyChannel(channel, 17, "User busy", sendToApp: true, techCause: 486);
                 });
@@ -274,6 +275,7 @@ internal sealed partial class SimulatorCore
         {
             return;
         }
+        channel.Dialing = false;
         Publish(new Changes.OriginateCompleted(Now, channel.OriginateCorrelationId, ToInfo(channel), false, 3));
         DestroyChannel(channel, 19, "User alerting, no answer", sendToApp: true, techCause: 480);
     }

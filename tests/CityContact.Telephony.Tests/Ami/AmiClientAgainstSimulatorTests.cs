@@ -246,6 +246,26 @@ public sealed class AmiClientAgainstSimulatorTests
     }
 
     [Fact]
+    public async Task Originate_declined_while_ringing_reports_failure_reason_1()
+    {
+        await using var simulator = await StartSimulatorAsync();
+        var phone = simulator.Phone("agent1");
+        await phone.RegisterAsync();
+        phone.DoNotAnswer();
+        await using var client = await ConnectAsync(simulator);
+
+        await client.SendActionAsync(new AmiMessage(("Action", "Originate"), ("ActionID", "orig-9"), ("Channel", "PJSIP/agent1"),
+            ("Application", "Playback"), ("Data", "hello-world"), ("Async", "true")), CancellationToken.None);
+        await phone.WaitForRingAsync();
+        await phone.HangUpAsync();
+        var failed = await NextEventAsync(client, m => m.EventName == "OriginateResponse");
+        var hangup = await NextEventAsync(client, m => m.EventName == "Hangup");
+
+        Assert.Equal(("orig-9", "Failure", "1"), (failed.ActionId, failed["Response"], failed["Reason"]));
+        Assert.Equal((failed["Uniqueid"], "17"), (hangup["Uniqueid"], hangup["Cause"]));
+    }
+
+    [Fact]
     public async Task Originate_to_a_context_is_not_simulated_and_answers_an_error()
     {
         await using var simulator = await StartSimulatorAsync();
