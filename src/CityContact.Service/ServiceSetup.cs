@@ -42,8 +42,10 @@ public static class ServiceSetup
 
     public static void UseCityContact(this WebApplication app)
     {
-        app.UseProblems();
+        // Outermost, so that the request line shows the status the client got (a refused body is 400, not the 500
+        // an exception would look like before the problem handlers turn it into an answer).
         app.UseRequestLogging();
+        app.UseProblems();
         app.MapOpenApiDocument();
         app.UseRouting();
         app.UseHttpMetrics();

@@ -27,6 +27,7 @@ public sealed class AmiClient : IAsyncDisposable
     private readonly AmiReconnectBackoff _backoff;
     private readonly Channel<AmiMessage> _events;
     private readonly CancellationTokenSource _stopping = new();
+    private bool _disposed;
     private readonly Lock _stateGate = new();
     private TaskCompletionSource _connectedSignal = NewSignal();
     private AmiConnection? _connection;
@@ -118,6 +119,11 @@ public sealed class AmiClient : IAsyncDisposable
         AmiConnection? connection;
         lock (_stateGate)
         {
+            if (_disposed)
+            {
+                // A host may stop its services after the container disposed the client: nothing is left to stop.
+                return;
+            }
             connection = _state == AmiConnectionState.Connected ? _connection : null;
             _state = AmiConnectionState.Stopped;
         }
@@ -142,6 +148,11 @@ public sealed class AmiClient : IAsyncDisposable
     {
         lock (_stateGate)
         {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
             _state = AmiConnectionState.Stopped;
         }
         await _stopping.CancelAsync().ConfigureAwait(false);

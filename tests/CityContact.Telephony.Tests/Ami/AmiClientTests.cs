@@ -289,4 +289,20 @@ public sealed class AmiClientTests
         await client.DisposeAsync();
         await Assert.ThrowsAsync<AmiDisconnectedException>(() => client.PingAsync(Ct));
     }
+
+    [Fact]
+    public async Task Stop_after_dispose_and_a_second_dispose_are_harmless()
+    {
+        await using var server = new FakeAmiServer();
+        var client = new AmiClient(server.ClientOptions());
+        await client.StartAsync(Ct);
+        await server.AcceptLoggedInAsync(Ct);
+        await client.WaitUntilConnectedAsync(Ct);
+
+        await client.DisposeAsync();
+        await client.StopAsync(Ct);
+        await client.DisposeAsync();
+
+        Assert.Equal(AmiConnectionState.Stopped, client.State);
+    }
 }
