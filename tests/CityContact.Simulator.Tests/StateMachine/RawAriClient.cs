@@ -41,21 +41,9 @@ internal sealed class RawAriClient : IAsyncDisposable
         var buffer = new byte[1 << 16];
         try
         {
-            while (true)
+            while (await WebSocketMessages.ReceiveAsync(_socket, buffer, CancellationToken.None) is { } message)
             {
-                using var message = new MemoryStream();
-                WebSocketReceiveResult result;
-                do
-                {
-                    result = await _socket.ReceiveAsync(buffer, CancellationToken.None);
-                    message.Write(buffer, 0, result.Count);
-                }
-                while (!result.EndOfMessage);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    break;
-                }
-                _events.Writer.TryWrite(JsonDocument.Parse(message.ToArray()).RootElement.Clone());
+                _events.Writer.TryWrite(JsonDocument.Parse(message).RootElement.Clone());
             }
         }
         catch (WebSocketException)

@@ -74,21 +74,9 @@ internal sealed class FakeStasisApp : IAsyncDisposable
         var buffer = new byte[1 << 16];
         try
         {
-            while (true)
+            while (await WebSocketMessages.ReceiveAsync(_socket, buffer, CancellationToken.None) is { } message)
             {
-                using var message = new MemoryStream();
-                WebSocketReceiveResult result;
-                do
-                {
-                    result = await _socket.ReceiveAsync(buffer, CancellationToken.None);
-                    message.Write(buffer, 0, result.Count);
-                }
-                while (!result.EndOfMessage);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    return;
-                }
-                var text = System.Text.Encoding.UTF8.GetString(message.ToArray());
+                var text = System.Text.Encoding.UTF8.GetString(message);
                 try
                 {
                     Route(JsonDocument.Parse(text).RootElement.Clone());
