@@ -17,7 +17,8 @@ namespace CityContact.Service.Features.Ivr;
 public sealed partial class IvrApp(
     AsteriskConnection asterisk, CallRecorder recorder, PromptCatalog prompts, FlowCatalog catalog,
     IOptions<IvrOptions> options, IOptions<CityOptions> city, TimeProvider time, ILogger<IvrApp> logger,
-    [FromKeyedServices("queue")] ICallHandover queues, [FromKeyedServices("voicemail")] ICallHandover voicemail)
+    [FromKeyedServices("queue")] ICallHandover queues, [FromKeyedServices("voicemail")] ICallHandover voicemail,
+    [FromKeyedServices("ticket-status")] ICallHandover ticketStatus, [FromKeyedServices("survey")] ICallHandover survey)
 {
     public const string InboundArg = "inbound";
     public const string TransferArg = "transfer";
@@ -42,6 +43,8 @@ public sealed partial class IvrApp(
     internal ILogger Logger => logger;
     internal ICallHandover Queues => queues;
     internal ICallHandover Voicemail => voicemail;
+    internal ICallHandover TicketStatus => ticketStatus;
+    internal ICallHandover Survey => survey;
     internal string AppName => asterisk.AppName;
 
     /// <summary>Calls with a live handler.</summary>
