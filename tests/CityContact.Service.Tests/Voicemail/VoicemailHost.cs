@@ -73,13 +73,13 @@ public sealed class VoicemailHost : IAsyncDisposable
         return client;
     }
 
-    public static async Task<VoicemailHost> StartAsync(DateTimeOffset now, CancellationToken ct)
+    public static async Task<VoicemailHost> StartAsync(DateTimeOffset now, CancellationToken ct, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var database = new DatabaseFixture();
         await database.InitializeAsync();
         var time = new ScaledTimeProvider(1, now);
         var callbacks = new RecordingCallbackScheduler();
-        var factory = new Factory(database.ConnectionString, time, callbacks);
+        var factory = new Factory(database.ConnectionString, time, callbacks, settings ?? new Dictionary<string, string?>());
         var host = new VoicemailHost(factory, database, time) { Callbacks = callbacks };
         _ = factory.Server;
         var catalog = host.Services.GetRequiredService<FlowCatalog>();
@@ -176,7 +176,7 @@ public sealed class VoicemailHost : IAsyncDisposable
         await _database.DisposeAsync();
     }
 
-    private sealed class Factory(string connectionString, TimeProvider time, ICallbackScheduler callbacks) : WebApplicationFactory<ServiceEntryPoint>
+    private sealed class Factory(string connectionString, TimeProvider time, ICallbackScheduler callbacks, IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<ServiceEntryPoint>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -190,6 +190,10 @@ public sealed class VoicemailHost : IAsyncDisposable
             builder.UseSetting("Voicemail:ReviewTimeoutMs", "1500");
             builder.UseSetting("CallRecorder:RetryMinDelay", "00:00:00.050");
             builder.UseSetting("CallRecorder:RetryMaxDelay", "00:00:00.200");
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
             builder.ConfigureTestServices(services =>
             {
                 services.AddSingleton(time);
