@@ -94,6 +94,23 @@ public sealed class VoicemailCallTests
     }
 
     [Fact]
+    public async Task A_caller_hanging_up_at_the_review_question_keeps_the_message()
+    {
+        await using var host = await VoicemailHost.StartAsync(WednesdayEvening, Ct);
+        var caller = await host.DialAsync(VoicemailHost.Citizen, "2", Ct);
+        var name = await host.WaitForRecordingAsync(caller, 1, Ct);
+        await TalkAsync(caller, 1);
+        await caller.PressAsync("#", Ct);
+        await VoicemailHost.WaitForPromptAsync(caller, "message-review", 4, Ct);
+        await caller.HangUpAsync(Ct);
+
+        var (call, _) = await host.EndedCallAsync(caller.ChannelId, Ct);
+        Assert.Equal(CallOutcomes.Voicemail, call.Outcome);
+        Assert.Equal(name, (await host.TicketOfCallAsync(call.Id, Ct))?.RecordingRef);
+        Assert.Single(host.Callbacks.Requests);
+    }
+
+    [Fact]
     public async Task A_caller_hanging_up_before_saying_anything_gets_no_ticket()
     {
         await using var host = await VoicemailHost.StartAsync(WednesdayEvening, Ct);

@@ -63,7 +63,18 @@ public sealed partial class VoicemailRecorder(
                 await FileTicketAsync(call, node, recording, CancellationToken.None);
                 throw new CallerHungUpException();
             }
-            if (attempt <= settings.MaxRerecords && await ReviewAsync(call, ct) == RecordAgainDigit)
+            string review;
+            try
+            {
+                review = attempt <= settings.MaxRerecords ? await ReviewAsync(call, ct) : KeepDigit;
+            }
+            catch (CallerHungUpException)
+            {
+                // Hanging up instead of answering the review keeps the message, as hanging up while recording does.
+                await FileTicketAsync(call, node, recording with { CallerHungUp = true }, CancellationToken.None);
+                throw;
+            }
+            if (review == RecordAgainDigit)
             {
                 call.Step("voicemail.rerecord", new { attempt });
                 await DeleteAsync(recording.Name);
@@ -78,7 +89,7 @@ public sealed partial class VoicemailRecorder(
     /// <summary>The digits of a ticket number as prompts (TM-2026-000123 → 2 0 2 6 0 0 0 1 2 3: what the keypad lookup takes).</summary>
     public static IEnumerable<string> DigitPrompts(string ticketNumber) => ticketNumber.Where(char.IsAsciiDigit).Select(d => $"digit-{d}");
 
-    private async Task<string?> ReviewAsync(CallHandler call, CancellationToken ct)
+    private async Task<string> ReviewAsync(CallHandler call, CancellationToken ct)
     {
         var digit = await call.PlayAsync(["message-review"], interruptible: true, ct)
             ?? await call.WaitForDigitAsync(TimeSpan.FromMilliseconds(options.Value.ReviewTimeoutMs), ct);
