@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using CityContact.Service.Features.Audit;
 using CityContact.Service.Features.Calls;
 using CityContact.Service.Features.Tickets;
@@ -152,5 +153,25 @@ public sealed class VoicemailCallTests
         var callback = Assert.Single(host.Callbacks.Requests);
         var now = host.Time.GetUtcNow();
         Assert.InRange(callback.NotBefore, now.AddMinutes(-1), now);
+    }
+
+    [Fact]
+    public async Task The_recording_of_a_ticket_without_one_is_a_404_and_reporters_may_not_download_recordings()
+    {
+        await using var host = await VoicemailHost.StartAsync(WednesdayMorning, Ct);
+        var ticket = await host.Tickets.CreateAsync(new TicketDraft(TicketKinds.Request, TicketChannels.Web, "Bench broken", null), TicketActor.Ivr, Ct);
+        using var admin = host.Admin();
+        var missing = await admin.GetAsync($"/api/tickets/{ticket.Id}/recording", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/api/tickets/999999/recording", Ct)).StatusCode);
+
+        var created = await admin.PostAsync("/api/keys", JsonContent.Create(new { name = "reports", role = "reporter" }), Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var key = (await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct)).GetProperty("key").GetString();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/tickets/{ticket.Id}/recording");
+        request.Headers.Add("X-Api-Key", key);
+        using var reporterClient = host.Client();
+        Assert.Equal(HttpStatusCode.Forbidden, (await reporterClient.SendAsync(request, Ct)).StatusCode);
     }
 }

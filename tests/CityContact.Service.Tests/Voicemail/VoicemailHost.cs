@@ -66,6 +66,8 @@ public sealed class VoicemailHost : IAsyncDisposable
 
     public TicketStore TicketStore => Services.GetRequiredService<TicketStore>();
 
+    public HttpClient Client() => _factory.CreateClient();
+
     public HttpClient Admin()
     {
         var client = _factory.CreateClient();

@@ -119,9 +119,16 @@ public sealed partial class VoicemailRecorder(
         return ticket;
     }
 
-    /// <summary>The call's row is written behind the IVR: wait (briefly) for it so the ticket links to the call.</summary>
+    /// <summary>
+    /// The call's row is written behind the IVR, at answer time, so it is almost always stored by the end of a message;
+    /// only when it is not does the caller wait (two seconds at most) for the recorder to catch up.
+    /// </summary>
     private async Task<long?> CallIdAsync(string channelId, CancellationToken ct)
     {
+        if (await store.CallIdOfChannelAsync(channelId, ct) is { } id)
+        {
+            return id;
+        }
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
         wait.CancelAfter(TimeSpan.FromSeconds(2));
         try
