@@ -143,7 +143,7 @@ public sealed class VoicemailHost : IAsyncDisposable
     /// <summary>Waits until the caller's message is being recorded; returns the recording's name.</summary>
     public async Task<string> WaitForRecordingAsync(SimulatedCaller caller, int attempt, CancellationToken ct)
     {
-        var name = $"voicemail-{caller.ChannelId}-{attempt}";
+        var name = CityContact.Service.Features.Voicemail.VoicemailRecorder.RecordingName("voicemail-", caller.ChannelId, attempt);
         await Sim.WaitUntilAsync(s => s.LiveRecordings.Any(r => r.Name == name && r.State == "recording"), ct);
         return name;
     }

@@ -38,7 +38,7 @@ public sealed partial class VoicemailRecorder(
         {
             var recording = await call.RecordAsync(new RecordRequest
             {
-                Name = $"{settings.RecordingPrefix}{call.ChannelId}-{attempt}",
+                Name = RecordingName(settings.RecordingPrefix, call.ChannelId, attempt),
                 Format = "wav",
                 MaxDuration = TimeSpan.FromSeconds(settings.MaxDurationSeconds),
                 MaxSilence = TimeSpan.FromSeconds(settings.MaxSilenceSeconds),
@@ -85,6 +85,12 @@ public sealed partial class VoicemailRecorder(
             return null;
         }
     }
+
+    /// <summary>
+    /// A stored recording's name: prefix, channel id and take. Asterisk finds stored files by the name before the last
+    /// dot, so the dot of a channel id (1741766401.12) becomes a dash.
+    /// </summary>
+    public static string RecordingName(string prefix, string channelId, int attempt) => $"{prefix}{channelId.Replace('.', '-')}-{attempt}";
 
     /// <summary>The digits of a ticket number as prompts (TM-2026-000123 → 2 0 2 6 0 0 0 1 2 3: what the keypad lookup takes).</summary>
     public static IEnumerable<string> DigitPrompts(string ticketNumber) => ticketNumber.Where(char.IsAsciiDigit).Select(d => $"digit-{d}");
