@@ -10,6 +10,7 @@ using CityContact.Service.Features.Queues;
 using CityContact.Service.Features.Reports;
 using CityContact.Service.Features.Schedules;
 using CityContact.Service.Features.Tickets;
+using CityContact.Service.Features.Voicemail;
 using CityContact.Service.Infrastructure;
 using CityContact.Service.Infrastructure.Configuration;
 using CityContact.Service.Infrastructure.Database;
@@ -36,6 +37,7 @@ public static class ServiceSetup
         builder.AddReports();
         builder.AddTickets();
         builder.AddOpen311();
+        builder.AddVoicemail();
         builder.AddIvr();
         builder.AddTelephony();
     }
@@ -59,6 +61,7 @@ public static class ServiceSetup
         app.MapReports();
         app.MapTickets();
         app.MapOpen311();
+        app.MapVoicemail();
         app.MapIvr();
         app.MapPrompts();
         app.MapSchedules();

@@ -105,6 +105,9 @@ public sealed partial class CallHandler
 
     public IReadOnlyDictionary<string, string> Variables => _variables;
 
+    /// <summary>Sets a call variable (stored with the call when it closes), e.g. the ticket a caller asked about.</summary>
+    public void SetVariable(string name, string value) => _variables[name] = value;
+
     internal void Post(Stimulus stimulus) => _inbox.Writer.TryWrite(stimulus);
 
     /// <summary>Appends a step to the call's timeline (write-behind: never waits on the database).</summary>
@@ -267,6 +270,10 @@ public sealed partial class CallHandler
                 return await _app.Voicemail.HandOverAsync(this, node, ct);
             case NodeKinds.Transfer:
                 return await TransferAsync(id, node, ct);
+            case NodeKinds.TicketStatus:
+                return await _app.TicketStatus.HandOverAsync(this, node, ct);
+            case NodeKinds.Survey:
+                return await _app.Survey.HandOverAsync(this, node, ct);
             case NodeKinds.Hangup:
                 _outcome ??= CallOutcomes.SelfService;
                 _hangupCause ??= "ivr-hangup";
@@ -393,6 +400,54 @@ public sealed partial class CallHandler
             _currentPlayback = null;
         }
         return null;
+    }
+
+    /// <summary>
+    /// Records the caller until the recording ends (maximum duration, silence, the terminating digit). A caller who hangs
+    /// up meanwhile still gets the recording's end: Asterisk sends RecordingFinished just after the hangup request, so
+    /// the inbox is read for it a little longer before the hangup is raised as <see cref="CallerHungUpException"/>
+    /// through <see cref="RecordingEnd.CallerHungUp"/>.
+    /// </summary>
+    public async Task<RecordingEnd> RecordAsync(RecordRequest request, CancellationToken ct)
+    {
+        await Guard(_ari.Channels.RecordAsync(ChannelId, request, ct));
+        Step("recording.started", new { name = request.Name });
+        var hungUp = false;
+        IDisposable? grace = null;
+        long graceSequence = 0;
+        try
+        {
+            while (true)
+            {
+                var stimulus = await _inbox.Reader.ReadAsync(ct);
+                switch (stimulus)
+                {
+                    case AriStimulus { Message: RecordingFinished finished } when finished.Recording.Name == request.Name:
+                        return Ended(finished.Recording.Duration ?? 0, failed: false);
+                    case AriStimulus { Message: RecordingFailed failed } when failed.Recording.Name == request.Name:
+                        return Ended(0, failed: true);
+                    case TimerFired fired when hungUp && fired.Sequence == graceSequence:
+                        return Ended(0, failed: true);
+                    case var gone when !hungUp && IsCallerGone(gone):
+                        hungUp = true;
+                        _hungUp = true;
+                        Step("hangup", new { by = "caller", state = State.ToString() });
+                        graceSequence = ++_timerSequence;
+                        grace = _app.StartTimer(() => Post(new TimerFired(graceSequence)), TimeSpan.FromSeconds(2));
+                        break;
+                }
+            }
+        }
+        finally
+        {
+            grace?.Dispose();
+        }
+
+        RecordingEnd Ended(int seconds, bool failed)
+        {
+            Step("recording.finished", new { name = request.Name, seconds, failed, callerHungUp = hungUp });
+            return new RecordingEnd(request.Name, seconds, hungUp);
+        }
     }
 
     private async Task<bool> PlaybackGoneAsync(string playbackId, CancellationToken ct) =>
@@ -596,6 +651,9 @@ public sealed partial class CallHandler
     [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing the call's resources failed: {Error}")]
     private partial void LogCleanupFailed(string error);
 }
+
+/// <summary>How a recording of the caller ended: its stored name, its length in whole seconds, whether the caller hung up.</summary>
+public sealed record RecordingEnd(string Name, int Seconds, bool CallerHungUp);
 
 /// <summary>What is known about a call when it arrives.</summary>
 public sealed record CallContext(string ChannelId, string Caller, string DialedNumber, string Language, DateTimeOffset StartedAt);

@@ -4,7 +4,7 @@ using CityContact.Service.Features.Ivr.Flows;
 namespace CityContact.Service.Features.Ivr;
 
 /// <summary>
-/// Takes a caller out of the IVR at a <c>queue</c> or <c>voicemail</c> node; returns the next node, or null when the call
+/// Runs a node that takes the caller out of the IVR's own steps (<c>queue</c>, <c>voicemail</c>, <c>ticket-status</c>, <c>survey</c>); returns the next node, or null when the call
 /// ends (the handler then hangs up and closes the row with the outcome set through <see cref="CallHandler.Finish"/>).
 /// </summary>
 public interface ICallHandover
@@ -24,19 +24,6 @@ public sealed class RecordedQueuePlaceholder : ICallHandover
         await call.PlayAsync(["please-wait", "queue-unavailable", "goodbye"], interruptible: false, ct);
         call.Step("queue.unavailable", new { queue = node.Queue });
         call.Finish(CallOutcomes.Failed, "queue-unavailable");
-        return null;
-    }
-}
-
-/// <summary>Until the voicemail feature exists: an apology that the service is unavailable, then goodbye.</summary>
-public sealed class RecordedVoicemailPlaceholder : ICallHandover
-{
-    public async Task<string?> HandOverAsync(CallHandler call, FlowNode node, CancellationToken ct)
-    {
-        call.Step("voicemail.entered");
-        await call.PlayAsync(["goodbye"], interruptible: false, ct);
-        call.Step("voicemail.unavailable");
-        call.Finish(CallOutcomes.Failed, "voicemail-unavailable");
         return null;
     }
 }

@@ -17,10 +17,14 @@ namespace CityContact.Service.Features.Ivr;
 public sealed partial class IvrApp(
     AsteriskConnection asterisk, CallRecorder recorder, PromptCatalog prompts, FlowCatalog catalog,
     IOptions<IvrOptions> options, IOptions<CityOptions> city, TimeProvider time, ILogger<IvrApp> logger,
-    [FromKeyedServices("queue")] ICallHandover queues, [FromKeyedServices("voicemail")] ICallHandover voicemail)
+    [FromKeyedServices("queue")] ICallHandover queues, [FromKeyedServices("voicemail")] ICallHandover voicemail,
+    [FromKeyedServices("ticket-status")] ICallHandover ticketStatus, [FromKeyedServices("survey")] ICallHandover survey)
 {
     public const string InboundArg = "inbound";
     public const string TransferArg = "transfer";
+
+    /// <summary>An outbound survey call answered by the citizen: args <c>survey,&lt;ticket number&gt;</c>.</summary>
+    public const string SurveyArg = "survey";
 
     private static readonly Gauge ActiveCallsGauge = Metrics.CreateGauge("citycontact_ivr_active_calls", "Calls in the IVR right now.");
     private static readonly Counter CallsStarted = Metrics.CreateCounter("citycontact_ivr_calls_total", "Inbound calls taken by the IVR.");
@@ -42,6 +46,8 @@ public sealed partial class IvrApp(
     internal ILogger Logger => logger;
     internal ICallHandover Queues => queues;
     internal ICallHandover Voicemail => voicemail;
+    internal ICallHandover TicketStatus => ticketStatus;
+    internal ICallHandover Survey => survey;
     internal string AppName => asterisk.AppName;
 
     /// <summary>Calls with a live handler.</summary>
@@ -63,6 +69,9 @@ public sealed partial class IvrApp(
         {
             case StasisStart start when start.Args is [InboundArg, ..]:
                 Start(start.Channel, start.Args is [_, var dialed, ..] ? dialed : start.Channel.Dialplan?.Exten ?? "", adopted: false);
+                break;
+            case StasisStart start when start.Args is [SurveyArg, var ticket]:
+                Start(start.Channel, SurveyArg, adopted: false, Surveys.SurveyFlow.Runnable, ticket);
                 break;
             case StasisStart start when start.Args is [TransferArg, var owner] && _calls.TryGetValue(owner, out var handler):
                 handler.Post(new AriStimulus(message));
@@ -109,13 +118,17 @@ public sealed partial class IvrApp(
         }
     }
 
-    private void Start(Channel channel, string dialed, bool adopted)
+    private void Start(Channel channel, string dialed, bool adopted, RunnableFlow? builtIn = null, string? ticket = null)
     {
-        var flow = catalog.ForNumber(dialed);
+        var flow = builtIn ?? catalog.ForNumber(dialed);
         var language = options.Value.NumberLanguages.GetValueOrDefault(dialed) ?? city.Value.DefaultLanguage;
         var context = new CallContext(channel.Id, channel.Caller?.Number ?? "", dialed, language,
             adopted && channel.Creationtime != default ? channel.Creationtime : time.GetUtcNow());
         var handler = new CallHandler(this, context, flow, adopted);
+        if (ticket is not null)
+        {
+            handler.SetVariable("ticket", ticket);
+        }
         if (!_calls.TryAdd(channel.Id, handler))
         {
             return;

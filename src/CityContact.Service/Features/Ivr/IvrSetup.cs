@@ -6,7 +6,7 @@ namespace CityContact.Service.Features.Ivr;
 
 public static class IvrSetup
 {
-    /// <summary>The Stasis app's inbound side: flows, prompts, the write-behind call recorder and the placeholders for queue and voicemail.</summary>
+    /// <summary>The Stasis app's inbound side: flows, prompts, the write-behind call recorder and the queue placeholder (voicemail, ticket-status and survey come from AddVoicemail).</summary>
     public static void AddIvr(this WebApplicationBuilder builder)
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -22,7 +22,6 @@ public static class IvrSetup
         builder.Services.AddSingleton<FlowCatalog>();
         builder.Services.AddHostedService(services => services.GetRequiredService<FlowCatalog>());
         builder.Services.TryAddKeyedSingleton<ICallHandover, RecordedQueuePlaceholder>("queue");
-        builder.Services.TryAddKeyedSingleton<ICallHandover, RecordedVoicemailPlaceholder>("voicemail");
         builder.Services.AddSingleton<IvrApp>();
     }
 }

@@ -15,8 +15,10 @@ public static class NodeKinds
     public const string Voicemail = "voicemail";
     public const string Transfer = "transfer";
     public const string Hangup = "hangup";
+    public const string TicketStatus = "ticket-status";
+    public const string Survey = "survey";
 
-    public static IReadOnlyList<string> All { get; } = [Language, Hours, Menu, Play, Input, Queue, Voicemail, Transfer, Hangup];
+    public static IReadOnlyList<string> All { get; } = [Language, Hours, Menu, Play, Input, Queue, Voicemail, Transfer, Hangup, TicketStatus, Survey];
 
     /// <summary>Kinds that end the IVR part of the call (the node has no <c>next</c>).</summary>
     public static bool IsTerminal(string kind) => kind is Queue or Voicemail or Transfer or Hangup;
@@ -101,7 +103,7 @@ public sealed record FlowNode
 
     public int? MaxDigits { get; init; }
 
-    /// <summary>queue: the queue code and the caller's priority in it (higher first).</summary>
+    /// <summary>queue: the queue code and the caller's priority in it (higher first); voicemail: the queue whose department gets the ticket.</summary>
     public string? Queue { get; init; }
 
     public int? Priority { get; init; }

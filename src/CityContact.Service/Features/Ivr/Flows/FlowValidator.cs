@@ -187,6 +187,21 @@ public static class FlowValidator
                 }
                 Edge("next", node.Next, required: false);
                 break;
+            case NodeKinds.Voicemail:
+                if (node.Queue is { } voicemailQueue && !references.QueueExists(voicemailQueue))
+                {
+                    errors.Add(new FlowError(id, "queue", $"unknown queue '{voicemailQueue}'"));
+                }
+                break;
+            case NodeKinds.TicketStatus:
+                RequirePrompt(errors, id, prompts);
+                Positive("maxDigits", node.MaxDigits, 32);
+                Edge("next", node.Next, required: true);
+                break;
+            case NodeKinds.Survey:
+                RequirePrompt(errors, id, prompts);
+                Edge("next", node.Next, required: true);
+                break;
             case NodeKinds.Transfer:
                 if ((node.Extension is null) == (node.Number is null))
                 {
@@ -279,7 +294,7 @@ public static class FlowValidator
     /// <summary>A cycle through nodes none of which waits for a digit would spin forever without the caller's say.</summary>
     private static List<FlowError> LoopsWithoutInput(FlowDefinition flow)
     {
-        static bool WaitsForInput(FlowNode node) => node.Kind is NodeKinds.Menu or NodeKinds.Language or NodeKinds.Input;
+        static bool WaitsForInput(FlowNode node) => node.Kind is NodeKinds.Menu or NodeKinds.Language or NodeKinds.Input or NodeKinds.TicketStatus or NodeKinds.Survey;
         var state = new Dictionary<string, int>(StringComparer.Ordinal); // 1 = on the path, 2 = done
         var reported = new HashSet<string>(StringComparer.Ordinal);
         var errors = new List<FlowError>();
