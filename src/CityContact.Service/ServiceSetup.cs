@@ -36,6 +36,7 @@ public static class ServiceSetup
         builder.AddReports();
         builder.AddTickets();
         builder.AddOpen311();
+        builder.AddQueues();
         builder.AddIvr();
         builder.AddTelephony();
     }
@@ -58,6 +59,7 @@ public static class ServiceSetup
         app.MapTickets();
         app.MapOpen311();
         app.MapIvr();
+        app.MapQueues();
         app.MapPrompts();
         app.MapSchedules();
     }

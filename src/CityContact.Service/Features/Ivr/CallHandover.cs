@@ -1,3 +1,4 @@
+using CityContact.Telephony.Ari.Models;
 using CityContact.Service.Features.Calls;
 using CityContact.Service.Features.Ivr.Flows;
 
@@ -10,6 +11,15 @@ namespace CityContact.Service.Features.Ivr;
 public interface ICallHandover
 {
     Task<string?> HandOverAsync(CallHandler call, FlowNode node, CancellationToken ct);
+}
+
+/// <summary>
+/// Another feature's part of the Stasis app: StasisStarts whose args the IVR does not own (e.g. <c>feature,*45,101</c>)
+/// and events of no call the IVR holds (endpoint states, the feature channels' own events). Must not block.
+/// </summary>
+public interface IStasisListener
+{
+    void Handle(AriMessage message);
 }
 
 /// <summary>

@@ -17,7 +17,8 @@ namespace CityContact.Service.Features.Ivr;
 public sealed partial class IvrApp(
     AsteriskConnection asterisk, CallRecorder recorder, PromptCatalog prompts, FlowCatalog catalog,
     IOptions<IvrOptions> options, IOptions<CityOptions> city, TimeProvider time, ILogger<IvrApp> logger,
-    [FromKeyedServices("queue")] ICallHandover queues, [FromKeyedServices("voicemail")] ICallHandover voicemail)
+    [FromKeyedServices("queue")] ICallHandover queues, [FromKeyedServices("voicemail")] ICallHandover voicemail,
+    IEnumerable<IStasisListener> listeners)
 {
     public const string InboundArg = "inbound";
     public const string TransferArg = "transfer";
@@ -72,6 +73,13 @@ public sealed partial class IvrApp(
                 if (_calls.TryGetValue(key, out var call) || _legs.TryGetValue(key, out call))
                 {
                     call.Post(new AriStimulus(message));
+                }
+                else
+                {
+                    foreach (var listener in listeners)
+                    {
+                        listener.Handle(message);
+                    }
                 }
                 break;
         }

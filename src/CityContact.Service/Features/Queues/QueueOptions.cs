@@ -1,0 +1,59 @@
+namespace CityContact.Service.Features.Queues;
+
+public enum QueueStrategy
+{
+    LongestIdle,
+    RoundRobin,
+    FewestCalls,
+    RingAll,
+    Linear,
+}
+
+/// <summary>What a queue does when no agent able to take its calls is logged in.</summary>
+public enum NoAgentsPolicy
+{
+    /// <summary>Callers join and wait (an agent may log in).</summary>
+    JoinEmpty,
+
+    /// <summary>Callers are refused on arrival and waiting callers are sent on when the last agent leaves.</summary>
+    LeaveWhenEmpty,
+}
+
+/// <summary>The dispatcher's settings (section Queues); per-queue overrides by queue code under Queues:Overrides.</summary>
+public sealed class QueueOptions
+{
+    public const string Section = "Queues";
+
+    public QueueStrategy Strategy { get; set; } = QueueStrategy.LongestIdle;
+
+    public NoAgentsPolicy NoAgents { get; set; } = NoAgentsPolicy.JoinEmpty;
+
+    public int RingTimeoutSeconds { get; set; } = 15;
+
+    public double WrapUpSeconds { get; set; } = 10;
+
+    /// <summary>Missed offers in a row after which the agent is paused with reason <c>missed-calls</c>.</summary>
+    public int MaxMissesBeforePause { get; set; } = 3;
+
+    /// <summary>Every this many seconds a waiting caller hears their position and estimated wait.</summary>
+    public double AnnounceEverySeconds { get; set; } = 30;
+
+    /// <summary>The handle time (talk + wrap-up) assumed before a queue has answered calls of its own.</summary>
+    public double DefaultHandleSeconds { get; set; } = 180;
+
+    /// <summary>How many recent handle times the rolling average takes.</summary>
+    public int HandleTimeWindow { get; set; } = 50;
+
+    public Dictionary<string, QueueOverride> Overrides { get; set; } = new(StringComparer.Ordinal);
+
+    public QueueStrategy StrategyOf(string code) => Overrides.GetValueOrDefault(code)?.Strategy ?? Strategy;
+
+    public NoAgentsPolicy NoAgentsOf(string code) => Overrides.GetValueOrDefault(code)?.NoAgents ?? NoAgents;
+}
+
+public sealed class QueueOverride
+{
+    public QueueStrategy? Strategy { get; set; }
+
+    public NoAgentsPolicy? NoAgents { get; set; }
+}
