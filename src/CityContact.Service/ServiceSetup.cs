@@ -36,8 +36,8 @@ public static class ServiceSetup
         builder.AddReports();
         builder.AddTickets();
         builder.AddOpen311();
-        builder.AddQueues();
         builder.AddIvr();
+        builder.AddQueues();
         builder.AddTelephony();
     }
 

@@ -24,6 +24,7 @@ public sealed class QueueCallTests
             ["Queues:WrapUpSeconds"] = "0.3",
             ["Queues:RingTimeoutSeconds"] = "1",
             ["Queues:AnnounceEverySeconds"] = "600",
+            ["Queues:NoAgents"] = "JoinEmpty",
         };
         foreach (var (key, value) in settings)
         {
@@ -163,6 +164,7 @@ public sealed class QueueCallTests
         await caller.WaitForHangupAsync(Ct);
         var (call, timeline) = await host.EndedCallAsync(caller.ChannelId, Ct);
         Assert.Equal("failed", call.Outcome);
+        Assert.Equal("queue-unavailable", call.HangupCause);
         Assert.Contains(timeline, e => e.Type == "queue.overflow" && e.Data.Contains("no-agents", StringComparison.Ordinal));
     }
 

@@ -109,6 +109,11 @@ public sealed partial class QueueDispatcher(
         {
             await ReloadAsync(stoppingToken);
         }
+        catch (Npgsql.NpgsqlException e)
+        {
+            // Agents and queues are read again on the next admin change or unknown queue; calls meanwhile overflow.
+            LogLoadFailed(e.Message);
+        }
         finally
         {
             _loaded.TrySetResult();
@@ -154,7 +159,7 @@ public sealed partial class QueueDispatcher(
         return Task.CompletedTask;
     });
 
-    /// <summary>Reads agents and queues again (after an admin change); states in memory are kept.</summary>
+    /// <summary>Reads agents and queues again (after an admin change); states in memory and callers waiting are kept.</summary>
     public Task ReloadAgentsAsync(CancellationToken ct)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -216,7 +221,16 @@ public sealed partial class QueueDispatcher(
         {
             return known;
         }
-        var fresh = (await queues.ListAsync(ct)).FirstOrDefault(q => q.Code == code);
+        Queue? fresh;
+        try
+        {
+            fresh = (await queues.ListAsync(ct)).FirstOrDefault(q => q.Code == code);
+        }
+        catch (Npgsql.NpgsqlException e)
+        {
+            LogLoadFailed(e.Message);
+            return null;
+        }
         if (fresh is not null)
         {
             Tell(() => _queues[fresh.Code] = fresh);
@@ -515,6 +529,9 @@ public sealed partial class QueueDispatcher(
     }
 
     private static AgentView View(Seat s) => new(s.Agent.Id, s.Agent.Name, s.Agent.SipEndpoint, AgentStatusNames.Api(s.Status), s.Reason, s.Registered, s.Since, s.CallsTaken, s.Misses);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading agents and queues failed: {Error}")]
+    private partial void LogLoadFailed(string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A queue dispatcher command failed")]
     private partial void LogCommandFailed(Exception e);

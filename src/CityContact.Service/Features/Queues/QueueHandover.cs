@@ -259,7 +259,8 @@ public sealed partial class QueueHandover(
             return await voicemail.HandOverAsync(call, node, ct);
         }
         await call.PlayAsync(["queue-unavailable", "goodbye"], interruptible: false, ct);
-        call.Finish(CallOutcomes.Failed, reason);
+        call.Step("queue.unavailable", new { queue = node.Queue, reason });
+        call.Finish(CallOutcomes.Failed, "queue-unavailable");
         return null;
     }
 

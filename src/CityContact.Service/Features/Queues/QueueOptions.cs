@@ -26,7 +26,11 @@ public sealed class QueueOptions
 
     public QueueStrategy Strategy { get; set; } = QueueStrategy.LongestIdle;
 
-    public NoAgentsPolicy NoAgents { get; set; } = NoAgentsPolicy.JoinEmpty;
+    /// <summary>
+    /// Leave-when-empty by default: during opening hours a queue with nobody logged in is a staffing gap, and the caller
+    /// is better served by voicemail (or the message) at once than by music with no end.
+    /// </summary>
+    public NoAgentsPolicy NoAgents { get; set; } = NoAgentsPolicy.LeaveWhenEmpty;
 
     public int RingTimeoutSeconds { get; set; } = 15;
 
