@@ -48,6 +48,14 @@ public sealed class QueueOptions
     /// <summary>How many recent handle times the rolling average takes.</summary>
     public int HandleTimeWindow { get; set; } = 50;
 
+    /// <summary>Outbound callback numbers must match one of these patterns (regular expressions, whole number).</summary>
+    public List<string> CallbackAllowedPatterns { get; set; } = [@"^\+?40[0-9]{9}$", @"^0[0-9]{9}$"];
+
+    /// <summary>Callback requests one number may have in 24 hours; more are refused.</summary>
+    public int CallbacksPerNumberPerDay { get; set; } = 3;
+
+    public int CallbackMaxAttempts { get; set; } = 3;
+
     public Dictionary<string, QueueOverride> Overrides { get; set; } = new(StringComparer.Ordinal);
 
     public QueueStrategy StrategyOf(string code) => Overrides.GetValueOrDefault(code)?.Strategy ?? Strategy;

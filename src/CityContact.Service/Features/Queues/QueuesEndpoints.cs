@@ -93,6 +93,8 @@ public static class QueuesSetup
         builder.Services.AddSingleton<QueueDispatcher>();
         builder.Services.AddHostedService(s => s.GetRequiredService<QueueDispatcher>());
         builder.Services.AddKeyedSingleton<ICallHandover, QueueHandover>("queue");
+        builder.Services.AddSingleton<CallbackStore>();
+        builder.Services.AddSingleton<ICallbackScheduler, QueueCallbackScheduler>();
         builder.Services.AddSingleton<IStasisListener, AgentFeatureCodes>();
         builder.Services.AddHostedService<AgentEndpointWatch>();
     }
