@@ -192,4 +192,37 @@ public sealed class QueueLoadTests
         Assert.All(rows, r => Assert.NotNull(r.AgentId));
         Assert.False(doubleBooked);
     }
+
+    [Fact]
+    public async Task A_callback_rings_the_agent_first_then_dials_the_citizen_once_and_is_recorded_as_reached()
+    {
+        var (sim, host) = await StartAsync(2, ("Queues:CallbackEndpoint", "PJSIP/agent2"), ("Queues:CallbackPollSeconds", "0.2"));
+        await using var simulator = sim;
+        await using var service = host;
+        var agentPhone = sim.Phone("agent1").AnswerAfter(TimeSpan.Zero);
+        var citizen = sim.Phone("agent2").AnswerAfter(TimeSpan.FromMilliseconds(50));
+        await agentPhone.RegisterAsync(Ct);
+        await citizen.RegisterAsync(Ct);
+        var agent = await AddAgentAsync(host, "agent1", "taxes");
+        using var admin = host.Admin();
+        (await admin.PostAsync($"/api/agents/{agent}/login", null, Ct)).EnsureSuccessStatusCode();
+        await using var connection = new NpgsqlConnection(host.Database.ConnectionString);
+        var department = await connection.ExecuteScalarAsync<long>("SELECT id FROM departments WHERE code = 'taxes'");
+
+        var id = await host.Services.GetRequiredService<ICallbackScheduler>().RequestAsync(
+            new CallbackRequest(department, "+40721000444", null, null, IvrHost.WednesdayMorning, 0), Ct);
+        await citizen.WaitForAnsweredCallAsync(Ct);
+        await sim.WaitUntilAsync(s => s.Bridges.Any(b => b.BridgeType == "mixing" && b.Channels.Length == 2), Ct);
+        await citizen.HangUpAsync(Ct);
+
+        var store = host.Services.GetRequiredService<CallbackStore>();
+        while ((await store.GetAsync(id, Ct))!.State != CallbackStates.Reached)
+        {
+            await Task.Delay(20, Ct);
+        }
+        var originates = sim.Requests.Where(r => r.Method == "POST" && r.Path.StartsWith("/ari/channels", StringComparison.Ordinal)
+            && r.Parameters.TryGetValue("endpoint", out _)).Select(r => r.Parameters["endpoint"]).ToList();
+        Assert.Equal(["PJSIP/agent1", "PJSIP/agent2"], originates);
+        Assert.Equal(1, (await store.GetAsync(id, Ct))!.Attempts);
+    }
 }

@@ -4,11 +4,9 @@ using CityContact.Service.Features.Ivr;
 
 namespace CityContact.Service.Features.Queues;
 
-/// <summary>A caller waiting in a queue. Mutable fields belong to the dispatcher loop alone.</summary>
-public sealed class QueueEntry(CallHandler call, Queue queue, int priority, DateTimeOffset joinedAt)
+/// <summary>Someone waiting in a queue: a caller on the line or a callback request. Mutable fields belong to the dispatcher loop alone.</summary>
+public abstract class QueueEntry(Queue queue, int priority, DateTimeOffset joinedAt)
 {
-    public CallHandler Call { get; } = call;
-
     public Queue Queue { get; } = queue;
 
     public int Priority { get; } = priority;
@@ -20,6 +18,17 @@ public sealed class QueueEntry(CallHandler call, Queue queue, int priority, Date
     internal HashSet<long> Ringing { get; } = [];
 
     internal HashSet<long> Tried { get; } = [];
+
+    /// <summary>Hands the dispatcher's offer or eviction to whoever waits (never blocks).</summary>
+    internal abstract void Deliver(Stimulus stimulus);
+}
+
+/// <summary>A caller on the line, waiting on the call's own coroutine.</summary>
+public sealed class CallerEntry(CallHandler call, Queue queue, int priority, DateTimeOffset joinedAt) : QueueEntry(queue, priority, joinedAt)
+{
+    public CallHandler Call { get; } = call;
+
+    internal override void Deliver(Stimulus stimulus) => Call.Post(stimulus);
 }
 
 /// <summary>An agent to ring for a waiting caller.</summary>
@@ -212,6 +221,21 @@ public sealed partial class QueueDispatcher(
             _queues[queue.Code] = queue;
         }
         Dispatch();
+    }
+
+    /// <summary>The first queue of a department (by code), where its callbacks wait.</summary>
+    public async Task<Queue?> QueueOfDepartmentAsync(long departmentId, CancellationToken ct)
+    {
+        if (await Ask(() => _queues.Values.Where(q => q.DepartmentId == departmentId).OrderBy(q => q.Code).FirstOrDefault()) is { } known)
+        {
+            return known;
+        }
+        var fresh = (await queues.ListAsync(ct)).FirstOrDefault(q => q.DepartmentId == departmentId);
+        if (fresh is not null)
+        {
+            Tell(() => _queues[fresh.Code] = fresh);
+        }
+        return fresh;
     }
 
     /// <summary>The queue by code; one created since the last load (e.g. by the first-start seeder) is read on demand.</summary>
@@ -479,7 +503,7 @@ public sealed partial class QueueDispatcher(
                 entry.Ringing.Add(seat.Agent.Id);
                 Change(seat, AgentStatus.Ringing, null, now);
             }
-            entry.Call.Post(new QueueOffer(entry, [.. chosen.Select(s => new AgentLine(s.Agent.Id, s.Agent.SipEndpoint))]));
+            entry.Deliver(new QueueOffer(entry, [.. chosen.Select(s => new AgentLine(s.Agent.Id, s.Agent.SipEndpoint))]));
         }
     }
 
@@ -491,7 +515,7 @@ public sealed partial class QueueDispatcher(
         foreach (var entry in _waiting.Where(e => Options.NoAgentsOf(e.Queue.Code) == NoAgentsPolicy.LeaveWhenEmpty && AgentsAble(e.Queue) == 0).ToList())
         {
             _waiting.Remove(entry);
-            entry.Call.Post(new QueueEvicted(entry, "no-agents"));
+            entry.Deliver(new QueueEvicted(entry, "no-agents"));
         }
     }
 

@@ -37,7 +37,7 @@ public sealed partial class QueueHandover(
         {
             return await OverflowAsync(call, node, "unknown-queue", ct);
         }
-        var entry = new QueueEntry(call, queue, priority, time.GetUtcNow());
+        var entry = new CallerEntry(call, queue, priority, time.GetUtcNow());
         var joined = await dispatcher.JoinAsync(entry);
         if (joined != JoinResult.Joined)
         {
@@ -99,11 +99,11 @@ public sealed partial class QueueHandover(
 
     private long WaitMs(QueueEntry entry) => (long)(time.GetUtcNow() - entry.JoinedAt).TotalMilliseconds;
 
-    private void Record(QueueEntry entry, long? agentId, long? talkMs) =>
+    private void Record(CallerEntry entry, long? agentId, long? talkMs) =>
         callLog.Record(new QueuedCall(entry.Call.ChannelId, entry.Queue.Id, entry.Queue.DepartmentId, agentId, WaitMs(entry), talkMs, entry.Priority > 0));
 
     /// <summary>Position and estimated wait, spoken over the music (the playback does not hold up the caller's events).</summary>
-    private async Task AnnounceAsync(QueueEntry entry, CancellationToken ct)
+    private async Task AnnounceAsync(CallerEntry entry, CancellationToken ct)
     {
         if (await dispatcher.EstimateAsync(entry) is not { } estimate)
         {
@@ -123,7 +123,7 @@ public sealed partial class QueueHandover(
     }
 
     /// <summary>Rings the offered agents; the first to answer wins, the others are released. Null when nobody answered.</summary>
-    private async Task<(AgentLine Line, string LegId)?> RingAsync(QueueEntry entry, IReadOnlyList<AgentLine> agents, CancellationToken ct)
+    private async Task<(AgentLine Line, string LegId)?> RingAsync(CallerEntry entry, IReadOnlyList<AgentLine> agents, CancellationToken ct)
     {
         var call = entry.Call;
         var legs = new Dictionary<string, AgentLine>(StringComparer.Ordinal);
@@ -192,7 +192,7 @@ public sealed partial class QueueHandover(
     }
 
     /// <summary>Caller and agent in a mixing bridge until either hangs up; the call is answered whoever ends it.</summary>
-    private async Task<string?> TalkAsync(QueueEntry entry, AgentLine agent, string legId, CancellationToken ct)
+    private async Task<string?> TalkAsync(CallerEntry entry, AgentLine agent, string legId, CancellationToken ct)
     {
         var call = entry.Call;
         var answeredAt = time.GetUtcNow();

@@ -56,6 +56,16 @@ public sealed class QueueOptions
 
     public int CallbackMaxAttempts { get; set; } = 3;
 
+    /// <summary>How the citizen is dialled: a format with {0} for the number (the trunk endpoint of pjsip.conf).</summary>
+    public string CallbackEndpoint { get; set; } = "PJSIP/{0}@trunk";
+
+    public int CallbackRingSeconds { get; set; } = 30;
+
+    public double CallbackRetryMinutes { get; set; } = 15;
+
+    /// <summary>How often due callback requests are looked for.</summary>
+    public double CallbackPollSeconds { get; set; } = 2;
+
     public Dictionary<string, QueueOverride> Overrides { get; set; } = new(StringComparer.Ordinal);
 
     public QueueStrategy StrategyOf(string code) => Overrides.GetValueOrDefault(code)?.Strategy ?? Strategy;

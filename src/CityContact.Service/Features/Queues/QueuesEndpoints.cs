@@ -96,6 +96,9 @@ public static class QueuesSetup
         builder.Services.AddSingleton<CallbackStore>();
         builder.Services.AddSingleton<ICallbackScheduler, QueueCallbackScheduler>();
         builder.Services.AddSingleton<IStasisListener, AgentFeatureCodes>();
+        builder.Services.AddSingleton<CallbackRunner>();
+        builder.Services.AddSingleton<IStasisListener>(s => s.GetRequiredService<CallbackRunner>());
+        builder.Services.AddHostedService(s => s.GetRequiredService<CallbackRunner>());
         builder.Services.AddHostedService<AgentEndpointWatch>();
     }
 }
