@@ -205,4 +205,24 @@ public sealed class QueueCallTests
         var row = await QueueColumnsAsync(host, caller.ChannelId);
         Assert.Equal(agent, row.AgentId);
     }
+
+    [Fact]
+    public async Task Pressing_1_while_waiting_and_confirming_the_caller_id_stores_a_callback_and_ends_the_call_as_callback()
+    {
+        await using var host = await StartAsync(("Queues:CallbackPollSeconds", "600"));
+        var caller = await CallTaxesAsync(host, from: "+40256000007");
+        await host.Sim.WaitUntilAsync(s => s.Bridges.Any(b => b.BridgeType == "holding" && b.Channels.Contains(caller.ChannelId)), Ct);
+        await caller.PressAsync("1", Ct);
+        await host.Sim.WaitUntilAsync(s => s.Playbacks.Any(p => p.MediaUri.EndsWith("/callback-offer", StringComparison.Ordinal)), Ct);
+        await caller.PressAsync("1", Ct);
+        await caller.WaitForHangupAsync(Ct);
+
+        var row = await QueueColumnsAsync(host, caller.ChannelId);
+        Assert.Equal("callback", row.Outcome);
+        await using var connection = new NpgsqlConnection(host.Database.ConnectionString);
+        var (phone, state, notBefore) = await connection.QuerySingleAsync<(string, string, DateTime)>("SELECT phone, state, not_before FROM callback_requests");
+        Assert.Equal("+40256000007", phone);
+        Assert.Equal("pending", state);
+        Assert.True(notBefore <= DateTime.SpecifyKind(IvrHost.WednesdayMorning.UtcDateTime.AddMinutes(5), DateTimeKind.Unspecified));
+    }
 }

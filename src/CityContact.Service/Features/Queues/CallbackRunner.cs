@@ -114,7 +114,8 @@ public sealed partial class CallbackRunner(
         {
             return CallbackStates.Failed;
         }
-        var entry = new CallbackEntry(request, queue, time.GetUtcNow());
+        var now = time.GetUtcNow();
+        var entry = new CallbackEntry(request, queue, request.NotBefore < now.UtcDateTime ? new DateTimeOffset(request.NotBefore, TimeSpan.Zero) : now);
         if (await dispatcher.JoinAsync(entry) != JoinResult.Joined)
         {
             return CallbackStates.Failed;

@@ -465,7 +465,8 @@ public sealed partial class QueueDispatcher(
     private int AgentsAble(Queue queue) => _seats.Values.Count(s => s.PenaltyFor(queue.Skill) is not null
         && s.Status is AgentStatus.Available or AgentStatus.Ringing or AgentStatus.OnCall or AgentStatus.WrapUp);
 
-    private IEnumerable<QueueEntry> Ordered() => _waiting.OrderByDescending(e => e.Priority).ThenBy(e => e.Sequence);
+    // A callback waits as though it had joined at its request's time: a caller who chose one keeps their place.
+    private IEnumerable<QueueEntry> Ordered() => _waiting.OrderByDescending(e => e.Priority).ThenBy(e => e.JoinedAt).ThenBy(e => e.Sequence);
 
     /// <summary>Offers every waiting caller (urgent first, FIFO within a level) the agent the queue's strategy picks.</summary>
     private void Dispatch()

@@ -19,7 +19,7 @@ internal sealed record QueueTick(QueueEntry Entry, string Kind) : Stimulus;
 /// coroutine (its inbox carries the caller's events, the agent legs' events and the dispatcher's offers).
 /// </summary>
 public sealed partial class QueueHandover(
-    QueueDispatcher dispatcher, AsteriskConnection asterisk, QueueCallLog callLog, PromptCatalog prompts, IOptions<QueueOptions> options,
+    QueueDispatcher dispatcher, ICallbackScheduler callbacks, AsteriskConnection asterisk, QueueCallLog callLog, PromptCatalog prompts, IOptions<QueueOptions> options,
     TimeProvider time, IServiceProvider services, ILogger<QueueHandover> logger) : ICallHandover
 {
     private AriRestClient Ari => asterisk.Ari.Rest;
@@ -77,6 +77,23 @@ public sealed partial class QueueHandover(
                         Record(entry, null, null);
                         await Ari.Bridges.DestroyAsync(bridge.Id, ct).IgnoreNotFound();
                         return await OverflowAsync(call, node, "max-wait", ct);
+                    case AriStimulus { Message: ChannelDtmfReceived { Digit: "1" } dtmf } when dtmf.Channel.Id == call.ChannelId:
+                        // Out of the queue while the caller chooses, so that no offer comes meanwhile; a callback keeps the place.
+                        dispatcher.Leave(entry);
+                        if (await OfferCallbackAsync(entry, ct))
+                        {
+                            outcome = "callback";
+                            Record(entry, null, null);
+                            return null;
+                        }
+                        entry = new CallerEntry(call, queue, priority, entry.JoinedAt);
+                        if (await dispatcher.JoinAsync(entry) != JoinResult.Joined)
+                        {
+                            outcome = "overflow";
+                            Record(entry, null, null);
+                            return await OverflowAsync(call, node, "no-agents", ct);
+                        }
+                        break;
                     case QueueEvicted evicted when evicted.Entry == entry:
                         outcome = "overflow";
                         Record(entry, null, null);
@@ -94,6 +111,47 @@ public sealed partial class QueueHandover(
                 Record(entry, null, null);
             }
             await Ari.Bridges.DestroyAsync(bridge.Id, CancellationToken.None).IgnoreNotFound();
+        }
+    }
+
+    /// <summary>
+    /// "Press 1 to confirm your number, or type another followed by #": the request is stored with the caller's place
+    /// (its time is when they joined) and the call ends with outcome callback. False when the caller let it go or the
+    /// number was refused: they are back in the queue.
+    /// </summary>
+    private async Task<bool> OfferCallbackAsync(CallerEntry entry, CancellationToken ct)
+    {
+        var call = entry.Call;
+        call.Step("queue.callback-offered");
+        var digit = await call.PlayAsync(["callback-offer"], interruptible: true, ct) ?? await call.WaitForDigitAsync(TimeSpan.FromSeconds(10), ct);
+        string? phone = digit == "1" ? call.Context.Caller : null;
+        if (digit is not null && digit != "1")
+        {
+            var typed = digit == "#" ? "" : digit;
+            while (await call.WaitForDigitAsync(TimeSpan.FromSeconds(5), ct) is { } next && next != "#")
+            {
+                typed += next;
+            }
+            phone = typed.Length > 0 ? typed : null;
+        }
+        if (phone is null)
+        {
+            call.Step("queue.callback-declined");
+            return false;
+        }
+        try
+        {
+            var id = await callbacks.RequestAsync(new CallbackRequest(entry.Queue.DepartmentId, phone, null, null, entry.JoinedAt, entry.Priority), ct);
+            call.Step("queue.callback-requested", new { request = id, typed = digit != "1" });
+            await call.PlayAsync(["callback-confirmed", "goodbye"], interruptible: false, ct);
+            call.Finish(CallOutcomes.Callback, "callback-requested");
+            return true;
+        }
+        catch (CallbackRefusedException e)
+        {
+            call.Step("queue.callback-refused", new { reason = e.Reason });
+            await call.PlayAsync(["callback-refused"], interruptible: false, ct);
+            return false;
         }
     }
 
