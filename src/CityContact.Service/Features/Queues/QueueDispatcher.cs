@@ -455,9 +455,15 @@ public sealed partial class QueueDispatcher(
         var able = AgentsAble(queue);
         var free = _seats.Values.Count(s => s.Status == AgentStatus.Available && s.PenaltyFor(queue.Skill) is not null);
         var handle = AverageHandle(queue.Id);
-        var estimate = able == 0 ? handle * position : Math.Max(0, position - free) * handle / able;
-        return new PositionEstimate(position, able, handle, estimate);
+        return new PositionEstimate(position, able, handle, EstimateWaitSeconds(position, free, able, handle));
     }
+
+    /// <summary>
+    /// The announced wait (README, Queues): the callers ahead who no free agent takes at once, shared among the agents
+    /// able to take the call, times the rolling average handle time; with nobody able, one handle time per position.
+    /// </summary>
+    public static double EstimateWaitSeconds(int position, int freeAgents, int agentsAble, double averageHandleSeconds) =>
+        agentsAble == 0 ? averageHandleSeconds * position : Math.Max(0, position - freeAgents) * averageHandleSeconds / agentsAble;
 
     private double AverageHandle(long queueId) =>
         _handleTimes.TryGetValue(queueId, out var times) && times.Count > 0 ? times.Average() : Options.DefaultHandleSeconds;
