@@ -227,4 +227,45 @@ public sealed class QueueStrategyTests
         await waiting.HangUpAsync(Ct);
         await talking.HangUpAsync(Ct);
     }
+
+    [Fact]
+    public async Task Fewest_calls_offers_the_call_to_the_agent_who_has_taken_the_fewest()
+    {
+        await using var setup = await StartAsync(("Queues:Strategy", "FewestCalls"));
+        var busy = setup.Sim.Phone("agent1").AnswerAfter(TimeSpan.Zero);
+        await busy.RegisterAsync(Ct);
+        var first = await setup.AgentAsync("agent1");
+        await setup.WaitForStateAsync(first, "available");
+        var warmUp = await setup.CallAsync("+40256000001");
+        await setup.InMixingAsync(warmUp);
+        await warmUp.HangUpAsync(Ct);
+        await setup.WaitForStateAsync(first, "available");
+        await setup.Sim.Phone("agent2").AnswerAfter(TimeSpan.Zero).RegisterAsync(Ct);
+        var fresh = await setup.AgentAsync("agent2");
+        await setup.WaitForStateAsync(fresh, "available");
+
+        // agent1 has been idle longer, but agent2 has taken fewer calls.
+        var caller = await setup.CallAsync("+40256000002");
+        await setup.InMixingAsync(caller);
+        Assert.Equal(["PJSIP/agent1", "PJSIP/agent2"], setup.Originated());
+    }
+
+    [Fact]
+    public async Task A_caller_reaching_the_maximum_wait_leaves_the_queue_with_the_message()
+    {
+        await using var setup = await StartAsync();
+        await using (var connection = new Npgsql.NpgsqlConnection(setup.Host.Database.ConnectionString))
+        {
+            await Dapper.SqlMapper.ExecuteAsync(connection, "UPDATE queues SET max_wait_seconds = 10 WHERE code = 'taxes'");
+        }
+        await setup.AgentAsync("agent1", login: false);
+        var clock = Stopwatch.StartNew();
+        var caller = await setup.CallAsync();
+        await setup.InHoldingAsync(caller);
+        await caller.WaitForHangupAsync(TestContext.Timeout(30));
+        var (call, timeline) = await setup.Host.EndedCallAsync(caller.ChannelId, Ct);
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(9.5));
+        Assert.Equal("failed", call.Outcome);
+        Assert.Contains(timeline, e => e.Type == "queue.overflow" && e.Data.Contains("max-wait", StringComparison.Ordinal));
+    }
 }
