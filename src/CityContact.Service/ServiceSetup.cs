@@ -39,6 +39,7 @@ public static class ServiceSetup
         builder.AddOpen311();
         builder.AddVoicemail();
         builder.AddIvr();
+        builder.AddQueues();
         builder.AddTelephony();
     }
 
@@ -63,6 +64,7 @@ public static class ServiceSetup
         app.MapOpen311();
         app.MapVoicemail();
         app.MapIvr();
+        app.MapQueues();
         app.MapPrompts();
         app.MapSchedules();
     }

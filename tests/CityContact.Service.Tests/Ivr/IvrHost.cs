@@ -119,6 +119,8 @@ public sealed class IvrHost : IAsyncDisposable
             builder.UseSetting("Ivr:DefaultInterDigitTimeoutMs", "1500");
             builder.UseSetting("CallRecorder:RetryMinDelay", "00:00:00.050");
             builder.UseSetting("CallRecorder:RetryMaxDelay", "00:00:00.200");
+            // The IVR and queue tests follow a call to the queue's message; the voicemail overflow has its own test.
+            builder.UseSetting("Queues:OverflowToVoicemail", "false");
             foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             {
                 builder.UseSetting(key, value);

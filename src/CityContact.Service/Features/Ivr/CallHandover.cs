@@ -1,3 +1,4 @@
+using CityContact.Telephony.Ari.Models;
 using CityContact.Service.Features.Calls;
 using CityContact.Service.Features.Ivr.Flows;
 
@@ -13,17 +14,10 @@ public interface ICallHandover
 }
 
 /// <summary>
-/// Until the queue feature exists: the caller hears "please wait", then "all operators are busy" and "goodbye", and the
-/// call ends with outcome <c>failed</c> (not served) and a <c>queue.unavailable</c> event naming the queue.
+/// Another feature's part of the Stasis app: StasisStarts whose args the IVR does not own (e.g. <c>feature,*45,101</c>)
+/// and events of no call the IVR holds (endpoint states, the feature channels' own events). Must not block.
 /// </summary>
-public sealed class RecordedQueuePlaceholder : ICallHandover
+public interface IStasisListener
 {
-    public async Task<string?> HandOverAsync(CallHandler call, FlowNode node, CancellationToken ct)
-    {
-        call.Step("queue.entered", new { queue = node.Queue, priority = node.Priority ?? 0 });
-        await call.PlayAsync(["please-wait", "queue-unavailable", "goodbye"], interruptible: false, ct);
-        call.Step("queue.unavailable", new { queue = node.Queue });
-        call.Finish(CallOutcomes.Failed, "queue-unavailable");
-        return null;
-    }
+    void Handle(AriMessage message);
 }

@@ -18,7 +18,8 @@ public sealed partial class IvrApp(
     AsteriskConnection asterisk, CallRecorder recorder, PromptCatalog prompts, FlowCatalog catalog,
     IOptions<IvrOptions> options, IOptions<CityOptions> city, TimeProvider time, ILogger<IvrApp> logger,
     [FromKeyedServices("queue")] ICallHandover queues, [FromKeyedServices("voicemail")] ICallHandover voicemail,
-    [FromKeyedServices("ticket-status")] ICallHandover ticketStatus, [FromKeyedServices("survey")] ICallHandover survey)
+    [FromKeyedServices("ticket-status")] ICallHandover ticketStatus, [FromKeyedServices("survey")] ICallHandover survey,
+    IEnumerable<IStasisListener> listeners)
 {
     public const string InboundArg = "inbound";
     public const string TransferArg = "transfer";
@@ -81,6 +82,13 @@ public sealed partial class IvrApp(
                 if (_calls.TryGetValue(key, out var call) || _legs.TryGetValue(key, out call))
                 {
                     call.Post(new AriStimulus(message));
+                }
+                else
+                {
+                    foreach (var listener in listeners)
+                    {
+                        listener.Handle(message);
+                    }
                 }
                 break;
         }

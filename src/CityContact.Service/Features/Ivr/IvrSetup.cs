@@ -21,7 +21,6 @@ public static class IvrSetup
         builder.Services.AddHostedService<DefaultFlowSeeder>();
         builder.Services.AddSingleton<FlowCatalog>();
         builder.Services.AddHostedService(services => services.GetRequiredService<FlowCatalog>());
-        builder.Services.TryAddKeyedSingleton<ICallHandover, RecordedQueuePlaceholder>("queue");
         builder.Services.AddSingleton<IvrApp>();
     }
 }

@@ -120,8 +120,17 @@ public sealed partial class VoicemailRecorder(
             LogCallbackNotRequested(ticket.Number);
             return ticket;
         }
-        var requestId = await callbacks.RequestAsync(new CallbackRequest(department, ticket.CitizenPhone, ticket.Id, callId, notBefore, 0), ct);
-        call.Step("callback.requested", new { ticketId = ticket.Id, requestId, notBefore = notBefore.UtcDateTime, afterHours = notBefore > now });
+        try
+        {
+            var requestId = await callbacks.RequestAsync(new CallbackRequest(department, ticket.CitizenPhone, ticket.Id, callId, notBefore, 0), ct);
+            call.Step("callback.requested", new { ticketId = ticket.Id, requestId, notBefore = notBefore.UtcDateTime, afterHours = notBefore > now });
+        }
+        catch (CallbackRefusedException refused)
+        {
+            // The number is not one the city calls back (allow-list, daily limit): the scheduler noted it on the ticket;
+            // the message itself is kept and an agent follows the ticket up.
+            call.Step("callback.refused", new { ticketId = ticket.Id, reason = refused.Reason });
+        }
         return ticket;
     }
 

@@ -1,0 +1,104 @@
+using CityContact.Service.Features.Agents;
+using CityContact.Service.Features.Ivr;
+using CityContact.Service.Features.Auth;
+using CityContact.Service.Infrastructure.Http;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace CityContact.Service.Features.Queues;
+
+public sealed record PauseRequest(string? Reason);
+
+public sealed record QueueRealtime(
+    long Id, string Code, int Waiting, double LongestWaitSeconds, IReadOnlyDictionary<string, int> AgentsByState,
+    long AnsweredToday, long AbandonedToday, double? ServiceLevel, double AverageHandleSeconds);
+
+/// <summary>Agents (admin creates, supervisor logs in/out and pauses) and the queues' real-time state (supervisor).</summary>
+public static class QueuesEndpoints
+{
+    public static void MapQueues(this IEndpointRouteBuilder endpoints)
+    {
+        var agents = endpoints.MapGroup("/api/agents").WithTags("Agents");
+        agents.MapGet("/", ListAgentsAsync).RequireRoles(Roles.Admin, Roles.Supervisor);
+        agents.MapPost("/", CreateAgentAsync).RequireRoles(Roles.Admin);
+        agents.MapPost("/{id:long}/login", (long id, QueueDispatcher d) => ActAsync(id, AgentAction.Login, null, d)).RequireRoles(Roles.Admin, Roles.Supervisor);
+        agents.MapPost("/{id:long}/logout", (long id, QueueDispatcher d) => ActAsync(id, AgentAction.Logout, null, d)).RequireRoles(Roles.Admin, Roles.Supervisor);
+        agents.MapPost("/{id:long}/pause", (long id, PauseRequest? request, QueueDispatcher d) => ActAsync(id, AgentAction.Pause, request?.Reason, d)).RequireRoles(Roles.Admin, Roles.Supervisor);
+        agents.MapPost("/{id:long}/unpause", (long id, QueueDispatcher d) => ActAsync(id, AgentAction.Unpause, null, d)).RequireRoles(Roles.Admin, Roles.Supervisor);
+        endpoints.MapGet("/api/queues/realtime", RealtimeAsync).WithTags("Queues").RequireRoles(Roles.Admin, Roles.Supervisor);
+    }
+
+    private static async Task<Ok<IReadOnlyList<AgentView>>> ListAgentsAsync(QueueDispatcher dispatcher) => TypedResults.Ok(await dispatcher.AgentsAsync());
+
+    private static async Task<Results<Created<Agent>, ValidationProblem>> CreateAgentAsync(
+        NewAgent request, AgentStore store, QueueDispatcher dispatcher, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.Name))
+        {
+            errors["name"] = ["required"];
+        }
+        if (string.IsNullOrWhiteSpace(request.SipEndpoint) || !request.SipEndpoint.Contains('/', StringComparison.Ordinal))
+        {
+            errors["sipEndpoint"] = ["an Asterisk endpoint such as PJSIP/101"];
+        }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+        var agent = await store.CreateAsync(request with { Skills = request.Skills ?? [] }, ct);
+        await dispatcher.ReloadAgentsAsync(ct);
+        return TypedResults.Created($"/api/agents/{agent.Id}", agent);
+    }
+
+    private static async Task<Results<Ok<AgentView>, ProblemHttpResult>> ActAsync(long id, AgentAction action, string? reason, QueueDispatcher dispatcher) =>
+        await dispatcher.ActAsync(id, action, reason) is { } view ? TypedResults.Ok(view) : Problems.NotFound($"Agent {id}");
+
+    /// <summary>Live figures from the dispatcher; today's answered/abandoned and service level from the calls rows (they survive a restart).</summary>
+    private static async Task<Ok<IReadOnlyList<QueueRealtime>>> RealtimeAsync(
+        QueueDispatcher dispatcher, NpgsqlDataSource dataSource, TimeProvider time, CancellationToken ct)
+    {
+        var live = await dispatcher.QueuesAsync();
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var today = (await connection.QueryAsync<(long QueueId, long Answered, long Abandoned, long WithinLevel)>(new CommandDefinition("""
+            SELECT c.queue_id,
+                   count(*) FILTER (WHERE c.outcome = 'answered'),
+                   count(*) FILTER (WHERE c.outcome = 'abandoned'),
+                   count(*) FILTER (WHERE c.outcome = 'answered' AND c.queue_wait_ms <= q.service_level_seconds * 1000)
+            FROM calls c JOIN queues q ON q.id = c.queue_id
+            WHERE c.started_at >= @since AND c.queue_id IS NOT NULL
+            GROUP BY c.queue_id
+            """, new { since = time.GetUtcNow().UtcDateTime.Date }, cancellationToken: ct))).ToDictionary(r => r.QueueId);
+        return TypedResults.Ok<IReadOnlyList<QueueRealtime>>([.. live.Select(q =>
+        {
+            var day = today.GetValueOrDefault(q.Id);
+            var offered = day.Answered + day.Abandoned;
+            return new QueueRealtime(q.Id, q.Code, q.Waiting, q.LongestWaitSeconds, q.AgentsByState, day.Answered, day.Abandoned,
+                offered == 0 ? null : (double)day.WithinLevel / offered, q.AverageHandleSeconds);
+        })]);
+    }
+}
+
+public static class QueuesSetup
+{
+    /// <summary>The dispatcher, the queue handover for the IVR, agent feature codes and endpoint states.</summary>
+    public static void AddQueues(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<QueueOptions>().BindConfiguration(QueueOptions.Section);
+        builder.Services.AddSingleton<AgentStateLog>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<AgentStateLog>());
+        builder.Services.AddSingleton<QueueCallLog>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<QueueCallLog>());
+        builder.Services.AddSingleton<QueueDispatcher>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<QueueDispatcher>());
+        builder.Services.AddKeyedSingleton<ICallHandover, QueueHandover>("queue");
+        builder.Services.AddSingleton<CallbackStore>();
+        builder.Services.AddSingleton<ICallbackScheduler, QueueCallbackScheduler>();
+        builder.Services.AddSingleton<IStasisListener, AgentFeatureCodes>();
+        builder.Services.AddSingleton<CallbackRunner>();
+        builder.Services.AddSingleton<IStasisListener>(s => s.GetRequiredService<CallbackRunner>());
+        builder.Services.AddHostedService(s => s.GetRequiredService<CallbackRunner>());
+        builder.Services.AddHostedService<AgentEndpointWatch>();
+    }
+}
