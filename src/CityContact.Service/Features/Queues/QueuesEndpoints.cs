@@ -100,5 +100,6 @@ public static class QueuesSetup
         builder.Services.AddSingleton<IStasisListener>(s => s.GetRequiredService<CallbackRunner>());
         builder.Services.AddHostedService(s => s.GetRequiredService<CallbackRunner>());
         builder.Services.AddHostedService<AgentEndpointWatch>();
+        builder.Services.AddSingleton<SimulatorAgents>();
     }
 }

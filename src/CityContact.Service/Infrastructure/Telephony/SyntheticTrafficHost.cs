@@ -1,3 +1,4 @@
+using CityContact.Service.Features.Agents;
 using CityContact.Simulator.Traffic;
 
 namespace CityContact.Service.Infrastructure.Telephony;
@@ -7,17 +8,19 @@ namespace CityContact.Service.Infrastructure.Telephony;
 /// dial the city's number and answer the menus, and synthetic agents register their phones, so /api/calls fills with
 /// real calls through the live flow.
 /// </summary>
-public sealed class SyntheticTrafficHost(AsteriskConnection asterisk, IOptions<SimulatorSettings> settings, ILogger<SyntheticTrafficHost> logger)
+public sealed class SyntheticTrafficHost(
+    AsteriskConnection asterisk, SimulatorAgents agents, IOptions<SimulatorSettings> settings, ILogger<SyntheticTrafficHost> logger)
     : IHostedService, IAsyncDisposable
 {
     private SyntheticTraffic? _traffic;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         var options = settings.Value;
         // TelephonyHost starts first (registration order), so the simulator exists by now when there is one.
         if (asterisk.Simulator is { } simulator && options.SyntheticTraffic)
         {
+            await agents.EnsureLoggedInAsync(simulator.Options.PhoneEndpoints, cancellationToken);
             _traffic = SyntheticTraffic.Start(simulator, new SyntheticTrafficOptions
             {
                 RatePerHour = options.CallsPerHour,
@@ -28,7 +31,6 @@ public sealed class SyntheticTrafficHost(AsteriskConnection asterisk, IOptions<S
                 MeanHandleTime = TimeSpan.FromSeconds(45),
             }, logger);
         }
-        return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
