@@ -121,7 +121,8 @@ public sealed class SyntheticTrafficTests : IAsyncLifetime
             AgentEndpoints = ["agent1"],
             AgentAnswerDelay = DurationRange.Seconds(2, 4),
             MeanHandleTime = TimeSpan.FromSeconds(20),
-            WrapUp = DurationRange.Seconds(30, 30),
+            // Long enough (6 s of real time at this clock's ×20) that a loaded machine still dials during it.
+            WrapUp = DurationRange.Seconds(120, 120),
             Seed = 3,
         });
         await _sim.WaitUntilAsync(s => s.Phone("agent1").IsRegistered).WaitAsync(Wait);
@@ -141,7 +142,7 @@ public sealed class SyntheticTrafficTests : IAsyncLifetime
         Assert.Equal("ChannelDestroyed", refused!.Value.GetProperty("type").GetString());
         Assert.Equal(17, refused.Value.GetProperty("cause").GetInt32());
 
-        await Task.Delay(TimeSpan.FromSeconds(40), _clock);
+        await Task.Delay(TimeSpan.FromSeconds(130), _clock);
         var (_, afterWrapUp) = await OriginateAsync(app);
         Assert.Equal("StasisStart", (await afterWrapUp.NextAsync("StasisStart", "ChannelDestroyed"))!.Value.GetProperty("type").GetString());
         Assert.NotEqual(first, afterWrapUp.ChannelId);
