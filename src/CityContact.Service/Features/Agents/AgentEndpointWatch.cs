@@ -26,10 +26,11 @@ public sealed partial class AgentEndpointWatch(AsteriskConnection asterisk, Queu
         try
         {
             await dispatcher.Loaded;
+            dispatcher.EndpointResyncStarted();
             await asterisk.Ari.Rest.Applications.SubscribeAsync(["endpoint:PJSIP"], ct);
             foreach (var endpoint in await asterisk.Ari.Rest.Endpoints.ListByTechAsync("PJSIP", ct))
             {
-                dispatcher.EndpointChanged(endpoint);
+                dispatcher.EndpointChanged(endpoint, fromListing: true);
             }
         }
         catch (Exception e) when (e is AriException or HttpRequestException)

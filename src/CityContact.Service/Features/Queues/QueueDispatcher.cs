@@ -90,6 +90,9 @@ public sealed partial class QueueDispatcher(
     private readonly Dictionary<long, long> _roundRobinLast = [];
     private readonly Dictionary<long, Queue<double>> _handleTimes = [];
     private readonly HashSet<string> _onlineEndpoints = new(StringComparer.OrdinalIgnoreCase);
+
+    // Endpoints that sent an event since the last resync began: a listing read before that event must not undo it.
+    private readonly HashSet<string> _changedSinceResync = new(StringComparer.OrdinalIgnoreCase);
     private long _sequence;
     private QueueOptions Options => options.Value;
 
@@ -400,9 +403,24 @@ public sealed partial class QueueDispatcher(
         _seats.Values.FirstOrDefault(s => s.Agent.SipEndpoint.EndsWith("/" + callerId, StringComparison.OrdinalIgnoreCase))?.Agent.Id);
 
     /// <summary>ARI endpoint state: a phone that is not registered makes its agent offline.</summary>
-    public void EndpointChanged(CityContact.Telephony.Ari.Models.Endpoint endpoint) => Tell(() =>
+    /// <summary>A listing of the endpoints is about to be read (after subscribing): events from now on are newer than it.</summary>
+    public void EndpointResyncStarted() => Tell(_changedSinceResync.Clear);
+
+    /// <summary>
+    /// An endpoint's state, from an EndpointStateChange event or (<paramref name="fromListing"/>) from a listing, which
+    /// is ignored for an endpoint whose event arrived after the resync began: the listing may have been read before it.
+    /// </summary>
+    public void EndpointChanged(CityContact.Telephony.Ari.Models.Endpoint endpoint, bool fromListing = false) => Tell(() =>
     {
         var name = $"{endpoint.Technology}/{endpoint.Resource}";
+        if (!fromListing)
+        {
+            _changedSinceResync.Add(name);
+        }
+        else if (_changedSinceResync.Contains(name))
+        {
+            return;
+        }
         var online = string.Equals(endpoint.State, "online", StringComparison.OrdinalIgnoreCase);
         if (online)
         {
