@@ -44,6 +44,10 @@ public sealed class IvrHost : IAsyncDisposable
 
     public CallStore Calls => Services.GetRequiredService<CallStore>();
 
+    public TimeProvider Time => Services.GetRequiredService<TimeProvider>();
+
+    public HttpClient Client() => _factory.CreateClient();
+
     public HttpClient Admin()
     {
         var client = _factory.CreateClient();
@@ -56,7 +60,7 @@ public sealed class IvrHost : IAsyncDisposable
     /// <paramref name="sharedDatabase"/> and the <paramref name="externalSimulator"/> of a test that runs two instances.
     /// </summary>
     public static async Task<IvrHost> StartAsync(DateTimeOffset? now = null, IReadOnlyDictionary<string, string?>? settings = null,
-        AsteriskSimulator? externalSimulator = null, DatabaseFixture? sharedDatabase = null)
+        AsteriskSimulator? externalSimulator = null, DatabaseFixture? sharedDatabase = null, Action<IServiceCollection>? testServices = null)
     {
         var database = sharedDatabase ?? new DatabaseFixture();
         if (sharedDatabase is null)
@@ -70,7 +74,7 @@ public sealed class IvrHost : IAsyncDisposable
             all["Ari:User"] = externalSimulator.Options.AriUser;
             all["Ari:Password"] = externalSimulator.Options.AriPassword;
         }
-        var factory = new Factory(database.ConnectionString, new ScaledTimeProvider(1, now ?? WednesdayMorning), all);
+        var factory = new Factory(database.ConnectionString, new ScaledTimeProvider(1, now ?? WednesdayMorning), all, testServices);
         var host = new IvrHost(factory, database, sharedDatabase is null, externalSimulator);
         _ = factory.Server;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
@@ -105,7 +109,8 @@ public sealed class IvrHost : IAsyncDisposable
         }
     }
 
-    private sealed class Factory(string connectionString, TimeProvider time, IReadOnlyDictionary<string, string?>? settings)
+    private sealed class Factory(
+        string connectionString, TimeProvider time, IReadOnlyDictionary<string, string?>? settings, Action<IServiceCollection>? testServices)
         : WebApplicationFactory<ServiceEntryPoint>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -125,7 +130,11 @@ public sealed class IvrHost : IAsyncDisposable
             {
                 builder.UseSetting(key, value);
             }
-            builder.ConfigureTestServices(services => services.AddSingleton(time));
+            builder.ConfigureTestServices(services =>
+            {
+                services.AddSingleton(time);
+                testServices?.Invoke(services);
+            });
         }
     }
 }

@@ -9,6 +9,7 @@ using CityContact.Service.Features.Queues;
 using CityContact.Service.Features.Tickets;
 using CityContact.Service.Infrastructure.Telephony;
 using CityContact.Service.Tests.Infrastructure;
+using CityContact.Service.Tests.Ivr;
 using CityContact.Simulator;
 using CityContact.Simulator.Clock;
 using CityContact.Simulator.Scripting;
@@ -44,51 +45,37 @@ public sealed class VoicemailHost : IAsyncDisposable
     public const string CityNumber = "0256969";
     public const string Citizen = "+40256000001";
 
-    private readonly Factory _factory;
-    private readonly DatabaseFixture _database;
+    private readonly IvrHost _host;
 
-    private VoicemailHost(Factory factory, DatabaseFixture database, TimeProvider time)
+    private VoicemailHost(IvrHost host, RecordingCallbackScheduler callbacks)
     {
-        _factory = factory;
-        _database = database;
-        Time = time;
+        _host = host;
+        Callbacks = callbacks;
     }
 
-    public TimeProvider Time { get; }
+    public TimeProvider Time => _host.Time;
 
-    public IServiceProvider Services => _factory.Services;
+    public IServiceProvider Services => _host.Services;
 
-    public AsteriskSimulator Sim => Services.GetRequiredService<AsteriskConnection>().Simulator!;
+    public AsteriskSimulator Sim => _host.Sim;
 
-    public RecordingCallbackScheduler Callbacks { get; private init; } = new();
+    public RecordingCallbackScheduler Callbacks { get; }
 
     public TicketService Tickets => Services.GetRequiredService<TicketService>();
 
     public TicketStore TicketStore => Services.GetRequiredService<TicketStore>();
 
-    public HttpClient Client() => _factory.CreateClient();
+    public HttpClient Client() => _host.Client();
 
-    public HttpClient Admin()
-    {
-        var client = _factory.CreateClient();
-        client.DefaultRequestHeaders.Add("X-Api-Key", ServiceFactory.AdminKey);
-        return client;
-    }
+    public HttpClient Admin() => _host.Admin();
 
     public static async Task<VoicemailHost> StartAsync(DateTimeOffset now, CancellationToken ct, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var database = new DatabaseFixture();
-        await database.InitializeAsync();
-        var time = new ScaledTimeProvider(1, now);
         var callbacks = new RecordingCallbackScheduler();
-        var factory = new Factory(database.ConnectionString, time, callbacks, settings ?? new Dictionary<string, string?>());
-        var host = new VoicemailHost(factory, database, time) { Callbacks = callbacks };
-        _ = factory.Server;
-        var catalog = host.Services.GetRequiredService<FlowCatalog>();
-        while (!catalog.Loaded || !host.Sim.ConnectedApplications.Contains("citycontact"))
-        {
-            await Task.Delay(20, ct);
-        }
+        var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
+        all.TryAdd("Voicemail:ReviewTimeoutMs", "1500");
+        var ivr = await IvrHost.StartAsync(now, all, testServices: services => services.AddSingleton<ICallbackScheduler>(callbacks));
+        var host = new VoicemailHost(ivr, callbacks);
         await host.PublishFlowAsync(ct);
         return host;
     }
@@ -148,59 +135,17 @@ public sealed class VoicemailHost : IAsyncDisposable
         return name;
     }
 
-    public async Task<(Call Call, IReadOnlyList<CallEvent> Timeline)> EndedCallAsync(string channelId, CancellationToken ct)
-    {
-        await Sim.WaitUntilAsync(s => s.Channels.All(c => c.UniqueId != channelId), ct);
-        var app = Services.GetRequiredService<IvrApp>();
-        while (app.Calls.Any(c => c.ChannelId == channelId))
-        {
-            await Task.Delay(10, ct);
-        }
-        await Services.GetRequiredService<CallRecorder>().WaitUntilStoredAsync(ct);
-        var calls = Services.GetRequiredService<CallStore>();
-        var page = await calls.ListAsync(new CallFilter(null, null, null, null, null), new CityContact.Service.Infrastructure.Http.PageRequest(500, 0), ct);
-        var call = page.Items.Single(c => c.ChannelId == channelId);
-        return (call, await calls.TimelineAsync(call.Id, ct));
-    }
+    public Task<(Call Call, IReadOnlyList<CallEvent> Timeline)> EndedCallAsync(string channelId, CancellationToken ct) =>
+        _host.EndedCallAsync(channelId, ct);
 
     public async Task<Ticket?> TicketOfCallAsync(long callId, CancellationToken ct)
     {
-        await using var connection = await _database.DataSource.OpenConnectionAsync(ct);
+        await using var connection = await _host.Database.DataSource.OpenConnectionAsync(ct);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT id FROM tickets WHERE call_id = $1";
         command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = callId });
         return await command.ExecuteScalarAsync(ct) is long id ? await TicketStore.GetAsync(id, ct) : null;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _factory.DisposeAsync();
-        await _database.DisposeAsync();
-    }
-
-    private sealed class Factory(string connectionString, TimeProvider time, ICallbackScheduler callbacks, IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<ServiceEntryPoint>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseSetting("ConnectionStrings:CityContact", connectionString);
-            builder.UseSetting("Auth:BootstrapAdminKey", ServiceFactory.AdminKey);
-            builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
-            builder.UseSetting("Simulator:UseSoundFiles", "false");
-            builder.UseSetting("Simulator:DefaultMediaLengthMs", "30");
-            builder.UseSetting("Ivr:DefaultTimeoutMs", "1500");
-            builder.UseSetting("Ivr:DefaultInterDigitTimeoutMs", "1500");
-            builder.UseSetting("Voicemail:ReviewTimeoutMs", "1500");
-            builder.UseSetting("CallRecorder:RetryMinDelay", "00:00:00.050");
-            builder.UseSetting("CallRecorder:RetryMaxDelay", "00:00:00.200");
-            foreach (var (key, value) in settings)
-            {
-                builder.UseSetting(key, value);
-            }
-            builder.ConfigureTestServices(services =>
-            {
-                services.AddSingleton(time);
-                services.AddSingleton(callbacks);
-            });
-        }
-    }
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 }
