@@ -6,11 +6,12 @@ set -euo pipefail
 
 bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 cmd=${1:?start|stop}
-dir=${2:?data directory}
+dir=$(realpath -m "${2:?data directory}")
 
 as_owner() {
   # initdb refuses to run as root: when we are root, the cluster belongs to `postgres`.
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  # From /, which `postgres` can always enter (the caller's directory may be private to root).
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 free_port() {
