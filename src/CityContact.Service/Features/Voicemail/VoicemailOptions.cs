@@ -18,6 +18,33 @@ public sealed class VoicemailOptions
 
     /// <summary>Stored recordings are named <c>{prefix}{channel}-{attempt}</c> in Asterisk's recordings directory.</summary>
     public string RecordingPrefix { get; set; } = "voicemail-";
+
+    /// <summary>
+    /// Asterisk's voicemail spool (<c>/var/spool/asterisk/voicemail</c>), where the dialplan's fallback leaves messages
+    /// while the service is down; empty turns the import off.
+    /// </summary>
+    public string FallbackSpoolDirectory { get; set; } = "";
+
+    /// <summary><c>mailbox@context</c> of the fallback: <c>CITYCONTACT_FALLBACK_MAILBOX</c> in asterisk-config/extensions.conf.</summary>
+    public string FallbackMailbox { get; set; } = "9999@citycontact";
+
+    /// <summary>How often the fallback mailbox is read again after the import at start-up.</summary>
+    public int FallbackScanSeconds { get; set; } = 60;
+
+    /// <summary>Department whose ticket a fallback message becomes: the default flow's fallback, the operator.</summary>
+    public string FallbackDepartmentCode { get; set; } = "operator";
+
+    /// <summary>
+    /// Asterisk's stored recordings (<c>astspooldir/recording</c>), which GET /api/tickets/{id}/recording reads through
+    /// ARI: an imported message is copied there.
+    /// </summary>
+    public string RecordingsDirectory { get; set; } = "/var/spool/asterisk/recording";
+
+    /// <summary>The fallback mailbox's directory in the spool, or null when the import is off.</summary>
+    public string? FallbackMailboxDirectory() =>
+        string.IsNullOrWhiteSpace(FallbackSpoolDirectory) || FallbackMailbox.Split('@') is not [var mailbox, var context]
+            ? null
+            : Path.Combine(FallbackSpoolDirectory, context, mailbox);
 }
 
 public sealed class VoicemailOptionsValidator : IValidateOptions<VoicemailOptions>
@@ -44,6 +71,29 @@ public sealed class VoicemailOptionsValidator : IValidateOptions<VoicemailOption
         if (!System.Text.RegularExpressions.Regex.IsMatch(options.RecordingPrefix ?? "", "^[A-Za-z0-9_-]{1,40}$"))
         {
             errors.Add("Voicemail:RecordingPrefix must be 1-40 letters, digits, - or _ (it becomes a file name)");
+        }
+        if (!string.IsNullOrWhiteSpace(options.FallbackSpoolDirectory))
+        {
+            if (!Path.IsPathFullyQualified(options.FallbackSpoolDirectory))
+            {
+                errors.Add($"Voicemail:FallbackSpoolDirectory '{options.FallbackSpoolDirectory}' must be an absolute path (e.g. /var/spool/asterisk/voicemail)");
+            }
+            if (!System.Text.RegularExpressions.Regex.IsMatch(options.FallbackMailbox ?? "", "^[A-Za-z0-9_-]{1,40}@[A-Za-z0-9_-]{1,40}$"))
+            {
+                errors.Add("Voicemail:FallbackMailbox must be mailbox@context (letters, digits, - or _), e.g. 9999@citycontact");
+            }
+            if (options.FallbackScanSeconds is < 1 or > 86_400)
+            {
+                errors.Add("Voicemail:FallbackScanSeconds must be between 1 and 86400");
+            }
+            if (!System.Text.RegularExpressions.Regex.IsMatch(options.FallbackDepartmentCode ?? "", "^[a-z0-9][a-z0-9_-]{0,31}$"))
+            {
+                errors.Add("Voicemail:FallbackDepartmentCode must be a department code (lower-case letters, digits, - or _)");
+            }
+            if (string.IsNullOrWhiteSpace(options.RecordingsDirectory) || !Path.IsPathFullyQualified(options.RecordingsDirectory))
+            {
+                errors.Add("Voicemail:RecordingsDirectory must be the absolute path of Asterisk's recordings (e.g. /var/spool/asterisk/recording)");
+            }
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
