@@ -9,6 +9,7 @@ using CityContact.Simulator;
 using CityContact.Simulator.Clock;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace CityContact.Service.Tests.Voicemail;
@@ -74,8 +75,10 @@ public sealed class FallbackVoicemailImportTests : IAsyncLifetime
     }
 
     /// <summary>An importer of the spool on the host's services, as another instance of the service would run it.</summary>
-    private FallbackVoicemailImporter Importer(IvrHost host) =>
-        ActivatorUtilities.CreateInstance<FallbackVoicemailImporter>(host.Services, Options.Create(Enabled));
+    private FallbackVoicemailImporter Importer(IvrHost host, ILogger<FallbackVoicemailImporter>? logger = null) =>
+        logger is null
+            ? ActivatorUtilities.CreateInstance<FallbackVoicemailImporter>(host.Services, Options.Create(Enabled))
+            : ActivatorUtilities.CreateInstance<FallbackVoicemailImporter>(host.Services, Options.Create(Enabled), logger);
 
     private async Task<List<(string Key, long TicketId)>> ImportedAsync(int atLeast, CancellationToken ct)
     {
@@ -175,10 +178,11 @@ public sealed class FallbackVoicemailImportTests : IAsyncLifetime
         await using var _ = host;
         _spool.LeaveRaw("msg0000", "\u0000\u0001 not a message file \u00ff", withAudio: true);
         _spool.LeaveRaw("msg0001", "[message]\ncallerid=\"Ion Popescu\" <0722123456>\nduration=3\n", withAudio: true);
-        _spool.LeaveRaw("msg0002", FallbackMessageFileTests.AsteriskFile("0722000003", "1741806200-00000003"), withAudio: false);
-        _spool.Leave("msg0003", "1741806300-00000004", "0722000004", seconds: 1);
+        _spool.LeaveRaw("msg0002", FallbackMessageFileTests.AsteriskFile("\"Maria Ionescu\" <0722000003>", "1741806200-00000003"), withAudio: false);
+        _spool.Leave("msg0003", "1741806300-00000004", "\"Ana Pop\" <0722000004>", seconds: 1);
+        var log = new ListLogger();
 
-        var importer = Importer(host);
+        var importer = Importer(host, log);
         var result = await importer.ImportOnceAsync(Ct);
 
         Assert.Equal(new FallbackImportResult(Imported: 1, AlreadyImported: 0, Malformed: 3, Failed: 0), result);
@@ -186,8 +190,35 @@ public sealed class FallbackVoicemailImportTests : IAsyncLifetime
         Assert.Equal(["msg0000.txt", "msg0000.wav", "msg0001.txt", "msg0001.wav", "msg0002.txt"],
             Directory.GetFiles(_spool.Inbox).Select(Path.GetFileName).Order(StringComparer.Ordinal));
 
-        // The loop carries on: the next pass skips them again without failing.
+        // Each bad file is named with what is wrong; no caller's name or number is logged in clear.
+        var warnings = log.Lines.Where(l => l.Level == LogLevel.Warning).Select(l => l.Text).ToList();
+        Assert.Equal(3, warnings.Count);
+        Assert.Contains(warnings, w => w.Contains("msg0000.txt skipped: no [message] section", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.Contains("msg0001.txt skipped: no origtime", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.Contains("msg0002.txt skipped: no .wav recording next to it", StringComparison.Ordinal));
+        Assert.Contains(log.Lines, l => l.Text.Contains("from +4072*****04 is ticket", StringComparison.Ordinal));
+        foreach (var personal in new[] { "0722123456", "722000003", "722000004", "Ion Popescu", "Maria Ionescu", "Ana Pop" })
+        {
+            Assert.DoesNotContain(log.Lines, l => l.Text.Contains(personal, StringComparison.Ordinal));
+        }
+
+        // The loop carries on: the next pass skips them again without failing, and without logging them again.
         Assert.Equal(new FallbackImportResult(0, 0, 3, 0), await importer.ImportOnceAsync(Ct));
+        Assert.Equal(3, log.Lines.Count(l => l.Level == LogLevel.Warning));
+    }
+
+    private sealed class ListLogger : ILogger<FallbackVoicemailImporter>
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(LogLevel Level, string Text)> _lines = new();
+
+        public IReadOnlyList<(LogLevel Level, string Text)> Lines => [.. _lines];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            _lines.Enqueue((logLevel, formatter(state, exception)));
     }
 
     [Fact]
