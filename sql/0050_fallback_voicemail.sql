@@ -5,7 +5,7 @@
 -- recording_ref). ticket_id is set in the claiming transaction, so every committed row has it.
 CREATE TABLE fallback_voicemail (
     msg_key           text PRIMARY KEY CHECK (msg_key ~ '^[A-Za-z0-9_-]{1,64}$'),
-    mailbox           text NOT NULL,
+    mailbox           text NOT NULL,  -- mailbox@context, as Voicemail:FallbackMailbox names it
     left_at           timestamptz NOT NULL,
     duration_seconds  integer CHECK (duration_seconds >= 0),
     ticket_id         bigint REFERENCES tickets (id),

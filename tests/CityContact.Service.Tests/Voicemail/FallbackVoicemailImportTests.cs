@@ -240,6 +240,25 @@ public sealed class FallbackVoicemailImportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_message_whose_recording_cannot_be_copied_stays_unclaimed_and_is_imported_by_the_next_pass()
+    {
+        var (host, _) = await StartServiceAsync(importing: false);
+        await using var _ = host;
+        _spool.Leave("msg0000", "1741806600-00000007", "0722000007", seconds: 1);
+        var blocked = Path.Combine(_spool.Recordings, "not-a-directory");
+        await File.WriteAllTextAsync(blocked, "", Ct);
+        var broken = ActivatorUtilities.CreateInstance<FallbackVoicemailImporter>(host.Services,
+            Options.Create(new VoicemailOptions { FallbackSpoolDirectory = _spool.Root, RecordingsDirectory = Path.Combine(blocked, "recording") }));
+
+        Assert.Equal(new FallbackImportResult(0, 0, 0, 1), await broken.ImportOnceAsync(Ct));
+        Assert.Equal(0, await VoicemailTicketCountAsync());
+        Assert.True(File.Exists(Path.Combine(_spool.Inbox, "msg0000.txt")));
+
+        Assert.Equal(1, (await Importer(host).ImportOnceAsync(Ct)).Imported);
+        Assert.Equal(1, await VoicemailTicketCountAsync());
+    }
+
+    [Fact]
     public async Task A_disabled_import_reads_nothing()
     {
         _spool.Leave("msg0000", "1741806500-00000006", "0722000006", seconds: 1);

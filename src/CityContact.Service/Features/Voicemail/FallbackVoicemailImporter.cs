@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using CityContact.Service.Features.Queues;
 using CityContact.Service.Features.Tickets;
-using Npgsql;
 
 namespace CityContact.Service.Features.Voicemail;
 
@@ -155,7 +154,7 @@ public sealed partial class FallbackVoicemailImporter(
             }
             var recordingName = $"{settings.RecordingPrefix}fallback-{message.Key}";
             await CopyToRecordingsAsync(audio, settings.RecordingsDirectory, recordingName, ct);
-            await using (var claim = await store.ClaimAsync(message, Path.GetRelativePath(settings.FallbackSpoolDirectory, mailbox), ct))
+            await using (var claim = await store.ClaimAsync(message, settings.FallbackMailbox, ct))
             {
                 if (claim is null)
                 {
@@ -175,8 +174,9 @@ public sealed partial class FallbackVoicemailImporter(
         {
             return Outcome.Gone; // another instance imported it and moved its files while this one was reading them
         }
-        catch (Exception e) when (e is NpgsqlException or IOException or UnauthorizedAccessException or TicketDraftException)
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
+            // Whatever went wrong with this message (database, disk, a refused draft), the others still get their turn.
             LogImportFailed(Path.GetFileName(textFile), message.Key, e.GetType().Name, e.Message);
             return Outcome.Failed;
         }
