@@ -98,7 +98,8 @@ public sealed partial class FallbackVoicemailImporter(
                     case Outcome.Failed: failed++; break;
                 }
             }
-            if (imported + malformed + failed > 0)
+            // Malformed files are reported once each (ReportMalformed), not in every pass's summary.
+            if (imported + failed > 0)
             {
                 LogPass(imported, already, malformed, failed);
             }
@@ -134,6 +135,12 @@ public sealed partial class FallbackVoicemailImporter(
         {
             ReportMalformed(textFile, e.Message);
             return Outcome.Malformed;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Asterisk renames the file into INBOX before it opens its permissions; a wrong group stays unreadable.
+            LogUnreadable(Path.GetFileName(textFile), e.Message);
+            return Outcome.Failed;
         }
         try
         {
@@ -296,6 +303,9 @@ public sealed partial class FallbackVoicemailImporter(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Fallback voicemail {File} ({MessageKey}) not imported, tried again at the next pass: {Error} {Detail}")]
     private partial void LogImportFailed(string file, string messageKey, string error, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fallback voicemail file {File} cannot be read, tried again at the next pass: {Error}")]
+    private partial void LogUnreadable(string file, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fallback voicemail: department {DepartmentCode} does not exist; message {MessageKey} becomes a ticket without department")]
     private partial void LogNoDepartment(string departmentCode, string messageKey);
