@@ -112,7 +112,9 @@ build_asterisk() {
   install -m 0644 contrib/systemd/asterisk.service /etc/systemd/system/asterisk.service
   # /run is a tmpfs: let systemd create Asterisk's control socket directory at each start.
   install -d /etc/systemd/system/asterisk.service.d
-  printf '[Service]\nRuntimeDirectory=asterisk\n' > /etc/systemd/system/asterisk.service.d/citycontact.conf
+  # UMask 0002: the fallback voicemail and the recordings stay group-writable, so that the service (group asterisk)
+  # can move imported messages aside and copy their audio next to the recordings it serves.
+  printf '[Service]\nRuntimeDirectory=asterisk\nUMask=0002\n' > /etc/systemd/system/asterisk.service.d/citycontact.conf
   cd /
 }
 
@@ -159,6 +161,8 @@ render_asterisk_config() {
   install -d /var/lib/asterisk/moh /var/spool/asterisk/voicemail /var/log/asterisk
   chown -R asterisk:asterisk /var/lib/asterisk /var/spool/asterisk /var/log/asterisk
   chown -R root:asterisk /etc/asterisk
+  # Written by Asterisk and by the service (fallback voicemail import): group-writable, new files keep the group.
+  install -d -o asterisk -g asterisk -m 2775 /var/spool/asterisk/recording /var/spool/asterisk/voicemail/citycontact
 }
 
 start_asterisk() {
@@ -247,6 +251,7 @@ Environment=Ari__App=citycontact
 Environment=Ami__Host=127.0.0.1
 Environment=Ami__Port=5038
 Environment=Ami__User=$(setting AMI_USER)
+Environment=Voicemail__FallbackSpoolDirectory=/var/spool/asterisk/voicemail
 # ConnectionStrings__CityContact, Ari__Password, Ami__Secret
 EnvironmentFile=$SERVICE_SETTINGS
 Restart=always
