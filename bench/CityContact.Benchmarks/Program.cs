@@ -50,7 +50,12 @@ foreach (var scenario in scenarios)
     report.AppendLine();
     if (filter is not null)
     {
-        report.AppendLine(CultureInfo.InvariantCulture, $"{runLine} Written by `make bench --filter {filter}`.");
+        report.AppendLine(CultureInfo.InvariantCulture, $"{runLine} Written by `scripts/bench.sh --filter {filter}`.");
+        report.AppendLine();
+    }
+    if (scenario.Description is { } description)
+    {
+        report.AppendLine(description);
         report.AppendLine();
     }
     IReadOnlyList<MeasuredFigure> figures;

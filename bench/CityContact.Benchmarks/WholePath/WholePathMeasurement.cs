@@ -42,19 +42,47 @@ public sealed class WholePathMeasurement : IScenarioMeasurement
 
     public string Title => "Whole path: IVR → queue → agent → hang-up, service + simulator + PostgreSQL in one process";
 
+    public string Description =>
+        "N citizens dial at once, hear a welcome and a one-digit menu, press 1 and wait in the taxes queue with no agent logged in "
+        + "(memory per active call is measured then: GC heap after a full collection, minus before they dialled, over N; service, "
+        + $"simulator and its request log together). Then N/10 agents log in; their phones answer after {AnswerDelay.TotalMilliseconds:0} ms, "
+        + $"the citizen talks {Talk.TotalMilliseconds:0} ms and hangs up, the agent wraps up {WrapUpSeconds * 1000:0} ms. A level counts only if every call ended, reached an agent, is stored once as "
+        + "answered, and no deskphone ever had two calls. A reaction's latency runs from the simulator queuing an ARI event to its "
+        + "WebSocket to a REST request arriving; the cause is the latest event, before the request, about a channel the request names "
+        + "(path, parameters, or a bridge it names) or that channel's partner (caller ↔ agent leg). Originates to agents are the "
+        + "dispatcher's decision, not a reaction, and are left out. Rows \"event → request\" are the kinds with at least N/2 requests. "
+        + "The service, the simulator that drives the calls and PostgreSQL share the machine's cores with whatever else runs on it: "
+        + "the load average says how busy it was.";
+
     public async Task<IReadOnlyList<MeasuredFigure>> RunAsync(CancellationToken cancellationToken)
     {
         await using var server = await PostgresForBench.StartAsync(cancellationToken);
         var figures = new List<MeasuredFigure>();
+        var growths = new List<(int Calls, long Bytes)>();
         foreach (var level in Levels)
         {
             Console.WriteLine($"whole path: {level} calls");
-            figures.AddRange(await MeasureAsync(server.ConnectionString, level, cancellationToken));
+            var (measured, heapGrowth) = await MeasureAsync(server.ConnectionString, level, cancellationToken);
+            figures.AddRange(measured);
+            if (heapGrowth is { } bytes)
+            {
+                growths.Add((level, bytes));
+            }
+        }
+        if (growths.Count >= 2)
+        {
+            var (smaller, larger) = (growths[^2], growths[^1]);
+            // What does not grow with the calls (pools and buffers the burst enlarged, once) weighs on a small level's
+            // average; the difference between two levels leaves the cost of one more waiting call.
+            figures.Add(new($"managed memory per additional active call, {smaller.Calls:#,0} → {larger.Calls:#,0} waiting",
+                (larger.Bytes - smaller.Bytes) / (double)(larger.Calls - smaller.Calls), "bytes",
+                $"heap growth {larger.Bytes / 1048576.0:#,0.0} MiB at {larger.Calls:#,0} minus {smaller.Bytes / 1048576.0:#,0.0} MiB at {smaller.Calls:#,0}, over the {larger.Calls - smaller.Calls:#,0} calls between"));
         }
         return figures;
     }
 
-    private static async Task<IReadOnlyList<MeasuredFigure>> MeasureAsync(string serverConnectionString, int calls, CancellationToken ct)
+    /// <returns>The level's figures, and how much the heap grew with every caller waiting (null when the level failed).</returns>
+    private static async Task<(IReadOnlyList<MeasuredFigure> Figures, long? HeapGrowth)> MeasureAsync(string serverConnectionString, int calls, CancellationToken ct)
     {
         var database = $"cc_bench_{Guid.NewGuid():N}"[..24];
         await using (var admin = NpgsqlDataSource.Create(serverConnectionString))
@@ -73,7 +101,7 @@ public sealed class WholePathMeasurement : IScenarioMeasurement
         }
     }
 
-    private static async Task<IReadOnlyList<MeasuredFigure>> MeasureOnAsync(string connectionString, int calls, CancellationToken ct)
+    private static async Task<(IReadOnlyList<MeasuredFigure> Figures, long? HeapGrowth)> MeasureOnAsync(string connectionString, int calls, CancellationToken ct)
     {
         var level = Stopwatch.GetTimestamp();
         var agents = calls / 10;
@@ -140,11 +168,15 @@ public sealed class WholePathMeasurement : IScenarioMeasurement
         {
             return Failed(calls, $"warm-up: {traffic.Ended} of {WarmUpCalls} calls ended after {Bound.TotalSeconds:0} s");
         }
+        var ivrApp = app.Services.GetRequiredService<IvrApp>();
+        // The warm-up's last requests (the agent leg's hang-up, the bridge's removal) must not count in the run.
+        await Until(() => ivrApp.ActiveCalls == 0 && sim.Channels.Count == 0, ct);
         foreach (var id in agentIds)
         {
             await dispatcher.ActAsync(id, AgentAction.Logout, null);
         }
 
+        var load = File.Exists("/proc/loadavg") ? (await File.ReadAllTextAsync("/proc/loadavg", ct)).Split(' ')[0] : "unknown";
         var baseline = FullyCollectedHeap();
         var from = clock.GetUtcNow();
         var started = Stopwatch.GetTimestamp();
@@ -161,7 +193,7 @@ public sealed class WholePathMeasurement : IScenarioMeasurement
         }
         var ivr = Stopwatch.GetElapsedTime(started);
         var parked = FullyCollectedHeap();
-        var handlers = app.Services.GetRequiredService<IvrApp>().ActiveCalls;
+        var handlers = ivrApp.ActiveCalls;
 
         var drainStarted = Stopwatch.GetTimestamp();
         foreach (var id in agentIds)
@@ -175,7 +207,6 @@ public sealed class WholePathMeasurement : IScenarioMeasurement
             return Failed(calls, $"{traffic.Ended - WarmUpCalls} of {calls} calls ended {Bound.TotalSeconds:0} s after the agents logged in ({traffic.Bridged - WarmUpCalls} reached an agent)");
         }
 
-        var ivrApp = app.Services.GetRequiredService<IvrApp>();
         await Until(() => ivrApp.ActiveCalls == 0, ct);
         await app.Services.GetRequiredService<CallRecorder>().WaitUntilStoredAsync(ct);
         await app.Services.GetRequiredService<QueueCallLog>().WaitUntilStoredAsync(ct);
@@ -224,8 +255,8 @@ public sealed class WholePathMeasurement : IScenarioMeasurement
         figures.Add(new($"{label}: managed memory per active call", (parked - baseline) / (double)calls, "bytes",
             $"GC heap after a full collection with {calls:#,0} callers waiting in the queue ({handlers:#,0} call handlers live), minus before they dialled; service + simulator (its request log included)"));
         figures.Add(new($"{label}: wall time of the level", Stopwatch.GetElapsedTime(level).TotalSeconds, "s",
-            "start-up, agents, warm-up, the run, storing and checking every call"));
-        return figures;
+            $"start-up, agents, warm-up, the run, storing and checking every call; machine load average {load} when the run began"));
+        return (figures, parked - baseline);
     }
 
     private static async Task PublishFlowAsync(HttpClient http, NpgsqlDataSource dataSource, int calls, CancellationToken ct)
@@ -268,8 +299,8 @@ public sealed class WholePathMeasurement : IScenarioMeasurement
         }
     }
 
-    private static MeasuredFigure[] Failed(int calls, string reason) =>
-        [new($"{calls:#,0} calls: FAILED", double.NaN, "", reason)];
+    private static (IReadOnlyList<MeasuredFigure>, long?) Failed(int calls, string reason) =>
+        ([new($"{calls:#,0} calls: FAILED", double.NaN, "", reason)], null);
 
     private static long FullyCollectedHeap()
     {
