@@ -36,10 +36,11 @@ var scenarios = typeof(IScenarioMeasurement).Assembly.GetTypes()
     .Select(t => (IScenarioMeasurement)Activator.CreateInstance(t)!)
     .ToArray();
 
+var runLine = $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}.";
 var report = new StringBuilder();
 report.AppendLine("# CityContact benchmark results");
 report.AppendLine();
-report.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}. Written by `make bench`.");
+report.AppendLine(CultureInfo.InvariantCulture, $"{runLine} Written by `make bench`.");
 report.AppendLine();
 
 foreach (var scenario in scenarios)
@@ -47,6 +48,16 @@ foreach (var scenario in scenarios)
     Console.WriteLine($"scenario: {scenario.Title}");
     report.AppendLine(CultureInfo.InvariantCulture, $"## {scenario.Title}");
     report.AppendLine();
+    if (filter is not null)
+    {
+        report.AppendLine(CultureInfo.InvariantCulture, $"{runLine} Written by `scripts/bench.sh --filter {filter}`.");
+        report.AppendLine();
+    }
+    if (scenario.Description is { } description)
+    {
+        report.AppendLine(description);
+        report.AppendLine();
+    }
     IReadOnlyList<MeasuredFigure> figures;
     try
     {
@@ -80,7 +91,9 @@ foreach (var type in benchmarkTypes)
 }
 
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-await File.WriteAllTextAsync(output, report.ToString());
+// A filtered run measured only some sections: the others keep their last results.
+var results = filter is not null && File.Exists(output) ? Merge(await File.ReadAllTextAsync(output), report.ToString()) : report.ToString();
+await File.WriteAllTextAsync(output, results);
 return 0;
 
 string? Argument(string name)
@@ -97,4 +110,31 @@ static string ResultTable(string markdown)
 {
     var lines = markdown.Split('\n');
     return string.Join('\n', lines.SkipWhile(l => !l.StartsWith('|')));
+}
+
+// Sections are "## Title" blocks: those of the new report replace the old ones of the same title, in place, or come last.
+static string Merge(string previous, string fresh)
+{
+    var (header, sections) = Sections(previous);
+    var (_, measured) = Sections(fresh);
+    foreach (var (title, body) in measured)
+    {
+        var at = sections.FindIndex(s => s.Title == title);
+        if (at >= 0)
+        {
+            sections[at] = (title, body);
+        }
+        else
+        {
+            sections.Add((title, body));
+        }
+    }
+    return header + string.Concat(sections.Select(s => s.Body));
+}
+
+static (string Header, List<(string Title, string Body)> Sections) Sections(string markdown)
+{
+    var parts = markdown.Split("\n## ");
+    var sections = parts.Skip(1).Select(p => (Title: p[..p.IndexOf('\n', StringComparison.Ordinal)].TrimEnd('\r'), Body: "\n## " + p)).ToList();
+    return (parts[0], sections);
 }

@@ -9,6 +9,9 @@ public interface IScenarioMeasurement
 {
     string Title { get; }
 
+    /// <summary>How to read the figures (what is measured, how), written under the title; none by default.</summary>
+    string? Description => null;
+
     Task<IReadOnlyList<MeasuredFigure>> RunAsync(CancellationToken cancellationToken);
 }
 

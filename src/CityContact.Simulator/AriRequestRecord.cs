@@ -1,6 +1,7 @@
 namespace CityContact.Simulator;
 
 /// <summary>One ARI REST request the application made, as the simulator received and answered it.</summary>
+/// <param name="Timestamp">When the request arrived (on the simulator's clock), before it was read and handled.</param>
 /// <param name="Path">The decoded path, e.g. <c>/ari/channels/1795354109.1/play</c>.</param>
 /// <param name="Query">The raw query string without '?', e.g. <c>media=sound%3Ahello-world</c>.</param>
 /// <param name="Parameters">Query parameters and top-level JSON body fields, decoded.</param>

@@ -118,6 +118,14 @@ public sealed class AsteriskSimulator : IAsyncDisposable
     /// </summary>
     public IDisposable SubscribeStateChanges(Action<StateChange> observer) => _core.Subscribe(observer);
 
+    /// <summary>
+    /// Subscribes to every ARI event as it is queued to an application's WebSocket, with its <c>type</c> and
+    /// <c>timestamp</c> set (for timing the app's reactions against <see cref="Requests"/>, whose timestamps are taken
+    /// when a request arrives). Off unless subscribed; <paramref name="observer"/> runs under the core's lock and must
+    /// only record the event. Dispose the result to unsubscribe.
+    /// </summary>
+    public IDisposable SubscribeSentEvents(Action<AriEvent> observer) => _core.SubscribeSentEvents(observer);
+
     public async ValueTask DisposeAsync()
     {
         if (Ami is not null)

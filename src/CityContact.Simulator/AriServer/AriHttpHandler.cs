@@ -25,6 +25,8 @@ internal sealed class AriHttpHandler
 
     public async Task HandleAsync(HttpContext context)
     {
+        // Taken on arrival, so that the time from an event to the app's reaction does not include our own handling.
+        var received = _core.Options.Time.GetUtcNow();
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "/";
         var queryAt = raw.IndexOf('?', StringComparison.Ordinal);
         var rawPath = queryAt < 0 ? raw : raw[..queryAt];
@@ -63,7 +65,7 @@ internal sealed class AriHttpHandler
         var request = new AriRequest(context.Request.Method, segments, parameters, body);
         var response = _routes.Dispatch(request);
         _core.RecordRequest(new AriRequestRecord(
-            _core.Options.Time.GetUtcNow(), context.Request.Method, "/ari/" + string.Join('/', segments), rawQuery,
+            received, context.Request.Method, "/ari/" + string.Join('/', segments), rawQuery,
             parameters, body.Length == 0 ? null : body, response.Status));
         await WriteAsync(context, response).ConfigureAwait(false);
     }

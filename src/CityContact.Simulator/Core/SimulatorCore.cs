@@ -17,6 +17,7 @@ internal sealed partial class SimulatorCore : IDisposable
     private readonly long _idEpoch;
     private int _channelCounter;
     private readonly List<Action<StateChange>> _observers = [];
+    private readonly List<Action<AriEvent>> _sentEventObservers = [];
     private readonly List<(Func<bool> Condition, TaskCompletionSource Done)> _waiters = [];
     private readonly HashSet<ITimer> _timers = [];
     private readonly Queue<Action> _deferred = new();
@@ -153,16 +154,29 @@ internal sealed partial class SimulatorCore : IDisposable
         {
             _observers.Add(observer);
         }
-        return new Unsubscriber(this, observer);
+        return new Unsubscriber(() => _observers.Remove(observer), _gate);
     }
 
-    private sealed class Unsubscriber(SimulatorCore core, Action<StateChange> observer) : IDisposable
+    /// <summary>
+    /// Observes every ARI event as it is queued to an application's WebSocket (stamped with its type and timestamp),
+    /// for benchmarks that time the app's reactions. Called under the lock; nothing is done when nobody subscribed.
+    /// </summary>
+    public IDisposable SubscribeSentEvents(Action<AriEvent> observer)
+    {
+        lock (_gate)
+        {
+            _sentEventObservers.Add(observer);
+        }
+        return new Unsubscriber(() => _sentEventObservers.Remove(observer), _gate);
+    }
+
+    private sealed class Unsubscriber(Func<bool> remove, Lock gate) : IDisposable
     {
         public void Dispose()
         {
-            lock (core._gate)
+            lock (gate)
             {
-                core._observers.Remove(observer);
+                remove();
             }
         }
     }
@@ -286,6 +300,10 @@ internal sealed partial class SimulatorCore : IDisposable
         }
         var stamped = ev with { Type = ev.GetType().Name, Timestamp = Now, AsteriskId = Options.AsteriskId, Application = app };
         registered.Socket.Enqueue(JsonSerializer.Serialize(stamped, stamped.GetType(), AriJsonContext.Default));
+        foreach (var observer in _sentEventObservers)
+        {
+            observer(stamped);
+        }
     }
 
     private Channel ToAri(SimChannel c) => new()
