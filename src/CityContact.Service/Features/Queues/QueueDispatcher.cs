@@ -492,23 +492,32 @@ public sealed partial class QueueDispatcher(
     // A callback waits as though it had joined at its request's time: a caller who chose one keeps their place.
     private IEnumerable<QueueEntry> Ordered() => _waiting.OrderByDescending(e => e.Priority).ThenBy(e => e.JoinedAt).ThenBy(e => e.Sequence);
 
-    /// <summary>Offers every waiting caller (urgent first, FIFO within a level) the agent the queue's strategy picks.</summary>
+    /// <summary>
+    /// Offers every waiting caller (urgent first, FIFO within a level) the agent the queue's strategy picks. The free
+    /// agents are read once per pass and the pass stops when none is left: with thousands waiting and every agent
+    /// busy, a join or a hang-up costs one scan of the seats, not one per waiting caller.
+    /// </summary>
     private void Dispatch()
     {
+        var free = _seats.Values.Where(s => s.Status == AgentStatus.Available).ToList();
+        if (free.Count == 0)
+        {
+            return;
+        }
         foreach (var entry in Ordered().Where(e => e.Ringing.Count == 0).ToList())
         {
             var skill = entry.Queue.Skill;
-            var free = _seats.Values.Where(s => s.Status == AgentStatus.Available && s.PenaltyFor(skill) is not null).ToList();
-            if (free.Count == 0)
+            var able = free.Where(s => s.PenaltyFor(skill) is not null).ToList();
+            if (able.Count == 0)
             {
                 continue;
             }
-            var untried = free.Where(s => !entry.Tried.Contains(s.Agent.Id)).ToList();
+            var untried = able.Where(s => !entry.Tried.Contains(s.Agent.Id)).ToList();
             if (untried.Count == 0)
             {
                 // Every free agent has missed this caller once: go round again.
                 entry.Tried.Clear();
-                untried = free;
+                untried = able;
             }
             var best = untried.Min(s => s.PenaltyFor(skill)!.Value);
             var tier = untried.Where(s => s.PenaltyFor(skill) == best).OrderBy(s => s.Agent.Id).ToList();
@@ -527,8 +536,13 @@ public sealed partial class QueueDispatcher(
                 seat.RingingFor = entry;
                 entry.Ringing.Add(seat.Agent.Id);
                 Change(seat, AgentStatus.Ringing, null, now);
+                free.Remove(seat);
             }
             entry.Deliver(new QueueOffer(entry, [.. chosen.Select(s => new AgentLine(s.Agent.Id, s.Agent.SipEndpoint))]));
+            if (free.Count == 0)
+            {
+                return;
+            }
         }
     }
 
@@ -537,10 +551,18 @@ public sealed partial class QueueDispatcher(
     /// <summary>Leave-when-empty: callers of a queue nobody can serve any more are sent on.</summary>
     private void EvictIfEmpty()
     {
-        foreach (var entry in _waiting.Where(e => Options.NoAgentsOf(e.Queue.Code) == NoAgentsPolicy.LeaveWhenEmpty && AgentsAble(e.Queue) == 0).ToList())
+        var served = new Dictionary<long, bool>();
+        foreach (var entry in _waiting.Where(e => Options.NoAgentsOf(e.Queue.Code) == NoAgentsPolicy.LeaveWhenEmpty).ToList())
         {
-            _waiting.Remove(entry);
-            entry.Deliver(new QueueEvicted(entry, "no-agents"));
+            if (!served.TryGetValue(entry.Queue.Id, out var anyAble))
+            {
+                served[entry.Queue.Id] = anyAble = AgentsAble(entry.Queue) > 0;
+            }
+            if (!anyAble)
+            {
+                _waiting.Remove(entry);
+                entry.Deliver(new QueueEvicted(entry, "no-agents"));
+            }
         }
     }
 
