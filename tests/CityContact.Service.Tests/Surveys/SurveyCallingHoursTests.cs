@@ -172,6 +172,42 @@ public sealed class SurveyCallingHoursTests
     }
 
     [Fact]
+    public async Task A_planned_call_that_cannot_be_placed_at_the_opening_is_tried_again_later()
+    {
+        var ct = Ct;
+        // No phone registered: the originate fails as Asterisk's does ("Allocation failed").
+        await using var host = await VoicemailHost.StartAsync(WednesdayMorning, ct, new Dictionary<string, string?>(OutboundSurveys) { ["Surveys:RetryMinutes"] = "1" });
+        var opens = await OpenShortlyAsync(host, ct);
+        var ticket = await NewTicketAsync(host, ct);
+        await ResolveAsync(host, ticket.Id, ct);
+        await SurveyNotesAsync(host, ticket.Id, "Survey call planned", 1, ct);
+
+        ITrigger? retry;
+        while ((retry = (await PlannedAsync(host, ticket.Id, ct)).SingleOrDefault(t => t.JobDataMap.GetString(SurveyCallJob.AttemptKey) == "2")) is null)
+        {
+            await Task.Delay(20, ct);
+        }
+        Assert.Single(host.Sim.Requests, IsOriginate);
+        Assert.InRange(retry.NextFireTimeUtc!.Value, opens.AddMinutes(1), opens.AddMinutes(1).AddSeconds(10));
+        Assert.DoesNotContain(await host.Tickets.HistoryAsync(ticket.Id, ct), h => h.Note == SurveyCallScheduler.PlacedNote);
+    }
+
+    [Fact]
+    public async Task A_planned_call_that_fails_every_attempt_is_given_up_and_noted_on_the_ticket()
+    {
+        var ct = Ct;
+        await using var host = await VoicemailHost.StartAsync(WednesdayMorning, ct, new Dictionary<string, string?>(OutboundSurveys) { ["Surveys:PlaceAttempts"] = "1" });
+        await OpenShortlyAsync(host, ct);
+        var ticket = await NewTicketAsync(host, ct);
+        await ResolveAsync(host, ticket.Id, ct);
+
+        var given = Assert.Single(await SurveyNotesAsync(host, ticket.Id, "Survey call not placed", 1, ct));
+        Assert.StartsWith("Survey call not placed: 1 attempt(s) failed", given, StringComparison.Ordinal);
+        await NothingPlannedAsync(host, ticket.Id, ct);
+        Assert.Single(host.Sim.Requests, IsOriginate);
+    }
+
+    [Fact]
     public async Task A_survey_call_is_listed_as_outbound_and_leaves_the_traffic_report_unchanged()
     {
         var ct = Ct;
