@@ -33,14 +33,17 @@ public sealed class SurveyCallingHoursTests
 
     private static bool IsOriginate(Simulator.AriRequestRecord r) => r.Method == "POST" && r.Path.EndsWith("/channels", StringComparison.Ordinal);
 
-    /// <summary>The city's hours on the host's current day open five seconds from now: the ticket is resolved while closed.</summary>
-    private static async Task<DateTimeOffset> OpenShortlyAsync(VoicemailHost host, CancellationToken ct)
+    /// <summary>
+    /// The city's hours on the host's current day (every week) open five seconds from now, until 16:00 or for <paramref name="openFor"/>:
+    /// the ticket is resolved while closed.
+    /// </summary>
+    private static async Task<DateTimeOffset> OpenShortlyAsync(VoicemailHost host, CancellationToken ct, TimeSpan? openFor = null)
     {
         var local = TimeZoneInfo.ConvertTime(host.Time.GetUtcNow(), Bucharest);
         var opens = new DateTimeOffset(local.Year, local.Month, local.Day, local.Hour, local.Minute, local.Second, local.Offset).AddSeconds(5);
         var day = (int)opens.DayOfWeek is 0 ? 7 : (int)opens.DayOfWeek;
         await host.Services.GetRequiredService<ScheduleStore>().CreateAsync(new NewSchedule("city", "City hall", Bucharest.Id,
-            [new OpeningHours(day, TimeOnly.FromTimeSpan(opens.TimeOfDay), new TimeOnly(16, 0))], []), ct);
+            [new OpeningHours(day, TimeOnly.FromTimeSpan(opens.TimeOfDay), openFor is { } open ? TimeOnly.FromTimeSpan((opens + open).TimeOfDay) : new TimeOnly(16, 0))], []), ct);
         return opens;
     }
 
@@ -169,6 +172,30 @@ public sealed class SurveyCallingHoursTests
         Assert.DoesNotContain(await host.Tickets.HistoryAsync(ticket.Id, ct), h => h.Note?.StartsWith("Survey call not placed", StringComparison.Ordinal) == true);
         await phone.WaitForAnsweredCallAsync(ct);
         await phone.HangUpAsync(ct);
+    }
+
+    [Fact]
+    public async Task A_planned_call_firing_after_closing_time_waits_for_the_next_opening()
+    {
+        var ct = Ct;
+        await using var host = await VoicemailHost.StartAsync(WednesdayMorning, ct, OutboundSurveys);
+        var opens = await OpenShortlyAsync(host, ct, openFor: TimeSpan.FromSeconds(1));
+        var ticket = await NewTicketAsync(host, ct);
+        await ResolveAsync(host, ticket.Id, ct);
+        await SurveyNotesAsync(host, ticket.Id, "Survey call planned", 1, ct);
+
+        // The scheduler is away over the whole opening (an outage) and fires the job once the city has closed again.
+        var scheduler = await host.Services.GetRequiredService<ISchedulerFactory>().GetScheduler(ct);
+        await scheduler.Standby(ct);
+        await Task.Delay(opens.AddSeconds(2) - host.Time.GetUtcNow(), host.Time, ct);
+        await scheduler.Start(ct);
+
+        var nextWeek = opens.AddDays(7);
+        while (!(await PlannedAsync(host, ticket.Id, ct)).Any(t => t.NextFireTimeUtc == nextWeek))
+        {
+            await Task.Delay(20, ct);
+        }
+        Assert.DoesNotContain(host.Sim.Requests, IsOriginate);
     }
 
     [Fact]
