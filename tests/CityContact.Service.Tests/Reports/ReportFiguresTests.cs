@@ -27,6 +27,22 @@ public sealed class ReportFiguresTests(SeededCity city) : IClassFixture<SeededCi
     }
 
     [Fact]
+    public async Task Survey_calls_the_city_placed_are_stored_but_not_counted_as_traffic()
+    {
+        await using var command = city.DataSource.CreateCommand(
+            "SELECT count(*) FROM calls WHERE direction = 'outbound' AND started_at >= $1 AND started_at < $2");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = Local(2026, 3, 10, 0, 0) });
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = Local(2026, 3, 11, 0, 0) });
+        Assert.Equal(2L, await command.ExecuteScalarAsync());
+
+        var report = await DailyAsync();
+        Assert.Equal(10, report.Calls.Offered);
+        Assert.Equal(10, report.ByHour.Sum(h => h.Offered));
+        Assert.Equal((5, 4), (report.Departments.Single(d => d.Id == city.Taxes).Offered, report.Departments.Single(d => d.Id == city.Roads).Offered));
+        Assert.DoesNotContain(report.IvrNodes, n => n.Node == "survey");
+    }
+
+    [Fact]
     public async Task Daily_city_report_computes_service_level_speed_of_answer_handle_time_and_abandon_times()
     {
         var calls = (await DailyAsync()).Calls;

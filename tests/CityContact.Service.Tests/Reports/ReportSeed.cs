@@ -40,7 +40,8 @@ public sealed class ReportSeed(NpgsqlDataSource dataSource)
 
     /// <summary>A finished call (or one in progress when <paramref name="outcome"/> is null) lasting <paramref name="seconds"/>.</summary>
     public async Task<long> CallAsync(DateTime startedAt, string? outcome, long? departmentId = null, string caller = "0700000000",
-        double? waitSeconds = null, double? talkSeconds = null, long? queueId = null, long? agentId = null, string[]? ivrPath = null, double seconds = 60)
+        double? waitSeconds = null, double? talkSeconds = null, long? queueId = null, long? agentId = null, string[]? ivrPath = null, double seconds = 60,
+        string direction = "inbound")
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         var answeredAt = outcome == "answered" ? startedAt.AddSeconds(waitSeconds ?? 0) : (DateTime?)null;
@@ -48,9 +49,9 @@ public sealed class ReportSeed(NpgsqlDataSource dataSource)
             : answeredAt is { } answered && talkSeconds is { } talk ? answered.AddSeconds(talk) : startedAt.AddSeconds(seconds);
         return await connection.ExecuteScalarAsync<long>("""
             INSERT INTO calls (channel_id, caller, dialed_number, language, started_at, answered_at, ended_at, outcome,
-                               department_id, queue_id, agent_id, queue_wait_ms, talk_ms, ivr_path)
+                               department_id, queue_id, agent_id, queue_wait_ms, talk_ms, ivr_path, direction)
             VALUES (@channel, @caller, '0800', 'ro', @startedAt, @answeredAt, @endedAt, @outcome,
-                    @departmentId, @queueId, @agentId, @waitMs, @talkMs, @ivrPath)
+                    @departmentId, @queueId, @agentId, @waitMs, @talkMs, @ivrPath, @direction)
             RETURNING id
             """, new
         {
@@ -58,6 +59,7 @@ public sealed class ReportSeed(NpgsqlDataSource dataSource)
             waitMs = waitSeconds is null ? (long?)null : (long)(waitSeconds.Value * 1000),
             talkMs = talkSeconds is null ? (long?)null : (long)(talkSeconds.Value * 1000),
             ivrPath = ivrPath ?? [],
+            direction,
         });
     }
 

@@ -51,6 +51,10 @@ public sealed class SeededCity : DatabaseFixture
         // Hung up in the IVR's main menu after 40 s, before any queue.
         await seed.CallAsync(Local(2026, 3, 10, 8, 0), "abandoned", null, "0755000010", ivrPath: ["main"], seconds: 40);
         await seed.CallAsync(Local(2026, 3, 10, 15, 0), null, Taxes, "0755000011");
+        // The city's own survey calls that day are not traffic: counted, the first would add an answered Taxes call with
+        // Ana's talk time, the second a Roads hang-up in a "survey" node and a repeat call from 0755000005.
+        await seed.CallAsync(Local(2026, 3, 10, 9, 45), "answered", Taxes, "0711000001", talkSeconds: 30, agentId: Ana, ivrPath: ["survey", "goodbye"], direction: "outbound");
+        await seed.CallAsync(Local(2026, 3, 10, 16, 0), "abandoned", Roads, "0755000005", ivrPath: ["survey"], seconds: 30, direction: "outbound");
         await seed.CallEventAsync(c1, Local(2026, 3, 10, 9, 0, 20), "timeout", """{"node": "main"}""");
         await seed.CallEventAsync(c6, Local(2026, 3, 10, 11, 0, 20), "timeout", """{"node": "main"}""");
 

@@ -9,8 +9,10 @@ namespace CityContact.Service.Features.Calls;
 /// <summary>What the IVR records about a call; written in the order recorded, each write idempotent.</summary>
 public abstract record CallRecord(string ChannelId);
 
-public sealed record CallOpened(string ChannelId, string Caller, string DialedNumber, string Language, DateTimeOffset StartedAt, long? FlowVersionId)
-    : CallRecord(ChannelId);
+/// <summary>The call's row; <see cref="Direction"/> is one of <see cref="CallDirections"/> (a survey call is outbound).</summary>
+public sealed record CallOpened(
+    string ChannelId, string Caller, string DialedNumber, string Language, DateTimeOffset StartedAt, long? FlowVersionId,
+    string Direction = CallDirections.Inbound) : CallRecord(ChannelId);
 
 /// <summary>One timeline step; <see cref="Uid"/> is generated when recorded, so a retried write stores it once.</summary>
 public sealed record CallStep(string ChannelId, Guid Uid, DateTimeOffset At, string Type, string Data) : CallRecord(ChannelId);
@@ -193,10 +195,11 @@ public sealed partial class CallRecorder : BackgroundService
     private static CommandDefinition Command(CallRecord record, NpgsqlTransaction transaction, CancellationToken ct) => record switch
     {
         CallOpened o => new CommandDefinition("""
-            INSERT INTO calls (channel_id, caller, dialed_number, language, started_at, flow_version_id)
-            VALUES (@ChannelId, @Caller, @DialedNumber, @Language, @StartedAt, @FlowVersionId)
+            INSERT INTO calls (channel_id, caller, dialed_number, language, started_at, flow_version_id, direction)
+            VALUES (@ChannelId, @Caller, @DialedNumber, @Language, @StartedAt, @FlowVersionId, @Direction)
             ON CONFLICT (channel_id) DO NOTHING
-            """, new { o.ChannelId, o.Caller, o.DialedNumber, o.Language, StartedAt = o.StartedAt.UtcDateTime, o.FlowVersionId }, transaction, cancellationToken: ct),
+            """, new { o.ChannelId, o.Caller, o.DialedNumber, o.Language, StartedAt = o.StartedAt.UtcDateTime, o.FlowVersionId, o.Direction },
+            transaction, cancellationToken: ct),
         CallStep s => new CommandDefinition("""
             INSERT INTO call_events (call_id, event_uid, at, type, data)
             SELECT id, @Uid, @At, @Type, @Data::jsonb FROM calls WHERE channel_id = @ChannelId

@@ -18,6 +18,15 @@ public static class CallOutcomes
     public static IReadOnlyList<string> All { get; } = [Answered, Abandoned, Voicemail, Callback, SelfService, Failed];
 }
 
+/// <summary>Who placed the call: a citizen calling the city, or the city calling out (a survey). Reports count inbound calls only.</summary>
+public static class CallDirections
+{
+    public const string Inbound = "inbound";
+    public const string Outbound = "outbound";
+
+    public static IReadOnlyList<string> All { get; } = [Inbound, Outbound];
+}
+
 public sealed record Call(
     long Id,
     string ChannelId,
@@ -35,11 +44,12 @@ public sealed record Call(
     long? TalkMs,
     string[] IvrPath,
     bool Urgent,
-    string? HangupCause);
+    string? HangupCause,
+    string Direction);
 
 public sealed record CallEvent(long Id, long CallId, DateTime At, string Type, string Data);
 
-public sealed record NewCall(string ChannelId, string Caller, string DialedNumber, string Language, DateTime StartedAt);
+public sealed record NewCall(string ChannelId, string Caller, string DialedNumber, string Language, DateTime StartedAt, string Direction = CallDirections.Inbound);
 
 /// <summary>What is known when a call ends; the stored row keeps whatever earlier updates set when a field is null here.</summary>
 public sealed record CallEnd(
@@ -54,13 +64,13 @@ public sealed record CallEnd(
     string[]? IvrPath = null,
     string? HangupCause = null);
 
-public sealed record CallFilter(DateTime? From, DateTime? To, string? Outcome, string? DepartmentCode, string? Caller);
+public sealed record CallFilter(DateTime? From, DateTime? To, string? Outcome, string? DepartmentCode, string? Caller, string? Direction = null);
 
 public sealed class CallStore(NpgsqlDataSource dataSource)
 {
     private const string Columns = """
         c.id, c.channel_id, c.caller, c.dialed_number, c.language, c.started_at, c.answered_at, c.ended_at, c.outcome,
-        c.department_id, c.queue_id, c.agent_id, c.queue_wait_ms, c.talk_ms, c.ivr_path, c.urgent, c.hangup_cause
+        c.department_id, c.queue_id, c.agent_id, c.queue_wait_ms, c.talk_ms, c.ivr_path, c.urgent, c.hangup_cause, c.direction
         """;
 
     /// <summary>Creates the call's row and its first timeline event together.</summary>
@@ -69,8 +79,8 @@ public sealed class CallStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var stored = await connection.QuerySingleAsync<Call>(new CommandDefinition($"""
-            INSERT INTO calls AS c (channel_id, caller, dialed_number, language, started_at)
-            VALUES (@ChannelId, @Caller, @DialedNumber, @Language, @StartedAt)
+            INSERT INTO calls AS c (channel_id, caller, dialed_number, language, started_at, direction)
+            VALUES (@ChannelId, @Caller, @DialedNumber, @Language, @StartedAt, @Direction)
             RETURNING {Columns}
             """, call, transaction, cancellationToken: ct));
         await InsertEventAsync(connection, transaction, stored.Id, call.StartedAt, "started", eventData, ct);
@@ -137,8 +147,9 @@ public sealed class CallStore(NpgsqlDataSource dataSource)
               AND (@Outcome::text IS NULL OR c.outcome = @Outcome)
               AND (@DepartmentCode::text IS NULL OR c.department_id = (SELECT id FROM departments WHERE code = @DepartmentCode))
               AND (@Caller::text IS NULL OR c.caller = @Caller)
+              AND (@Direction::text IS NULL OR c.direction = @Direction)
             """;
-        var parameters = new { filter.From, filter.To, filter.Outcome, filter.DepartmentCode, filter.Caller, page.Limit, page.Offset };
+        var parameters = new { filter.From, filter.To, filter.Outcome, filter.DepartmentCode, filter.Caller, filter.Direction, page.Limit, page.Offset };
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             $"SELECT count(*) FROM calls c {Where}", parameters, cancellationToken: ct));

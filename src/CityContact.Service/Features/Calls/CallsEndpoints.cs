@@ -21,9 +21,9 @@ public static class CallsEndpoints
         calls.MapGet("/{id:long}", GetAsync);
     }
 
-    /// <summary>Calls started in [from, to), newest first, filtered by outcome, department code and caller number.</summary>
+    /// <summary>Calls started in [from, to), newest first, filtered by outcome, department code, caller number and direction.</summary>
     private static async Task<Results<Ok<Page<Call>>, ValidationProblem>> ListAsync(
-        CallStore store, DateTimeOffset? from, DateTimeOffset? to, string? outcome, string? department, string? caller,
+        CallStore store, DateTimeOffset? from, DateTimeOffset? to, string? outcome, string? department, string? caller, string? direction,
         int? limit, int? offset, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
@@ -31,6 +31,10 @@ public static class CallsEndpoints
         if (outcome is not null && !CallOutcomes.All.Contains(outcome))
         {
             errors["outcome"] = [$"outcome must be one of {string.Join(", ", CallOutcomes.All)}"];
+        }
+        if (direction is not null && !CallDirections.All.Contains(direction))
+        {
+            errors["direction"] = [$"direction must be one of {string.Join(", ", CallDirections.All)}"];
         }
         if (from is not null && to is not null && to <= from)
         {
@@ -40,7 +44,7 @@ public static class CallsEndpoints
         {
             return TypedResults.ValidationProblem(errors);
         }
-        var filter = new CallFilter(from?.UtcDateTime, to?.UtcDateTime, outcome, NullIfBlank(department), NullIfBlank(caller));
+        var filter = new CallFilter(from?.UtcDateTime, to?.UtcDateTime, outcome, NullIfBlank(department), NullIfBlank(caller), direction);
         return TypedResults.Ok(await store.ListAsync(filter, page, ct));
     }
 

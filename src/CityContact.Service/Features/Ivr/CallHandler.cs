@@ -168,7 +168,7 @@ public sealed partial class CallHandler
 
     private async Task AnswerAsync(CancellationToken ct)
     {
-        _recorder.Record(new CallOpened(ChannelId, Context.Caller, Context.DialedNumber, Language, Context.StartedAt, Flow.VersionId));
+        _recorder.Record(new CallOpened(ChannelId, Context.Caller, Context.DialedNumber, Language, Context.StartedAt, Flow.VersionId, Context.Direction));
         Step("started", new { flow = Flow.FlowCode, version = Flow.Version });
         TransitionTo(CallState.Answering, "StasisStart");
         await Guard(_ari.Channels.AnswerAsync(ChannelId, ct));
@@ -656,4 +656,4 @@ public sealed partial class CallHandler
 public sealed record RecordingEnd(string Name, int Seconds, bool CallerHungUp);
 
 /// <summary>What is known about a call when it arrives.</summary>
-public sealed record CallContext(string ChannelId, string Caller, string DialedNumber, string Language, DateTimeOffset StartedAt);
+public sealed record CallContext(string ChannelId, string Caller, string DialedNumber, string Language, DateTimeOffset StartedAt, string Direction = CallDirections.Inbound);

@@ -131,7 +131,7 @@ public sealed partial class IvrApp(
         var flow = builtIn ?? catalog.ForNumber(dialed);
         var language = options.Value.NumberLanguages.GetValueOrDefault(dialed) ?? city.Value.DefaultLanguage;
         var context = new CallContext(channel.Id, channel.Caller?.Number ?? "", dialed, language,
-            adopted && channel.Creationtime != default ? channel.Creationtime : time.GetUtcNow());
+            adopted && channel.Creationtime != default ? channel.Creationtime : time.GetUtcNow(), ticket is null ? CallDirections.Inbound : CallDirections.Outbound);
         var handler = new CallHandler(this, context, flow, adopted);
         if (ticket is not null)
         {

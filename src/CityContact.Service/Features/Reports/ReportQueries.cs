@@ -15,9 +15,10 @@ public sealed class ReportQueries(NpgsqlDataSource dataSource)
 {
     public sealed record Window(DateTime From, DateTime To, string TimeZone, long[]? Departments, DateTime Now);
 
-    // Shared predicate: calls that started in the period, have ended, and belong to the scope.
+    // Shared predicate: citizens' calls (inbound: a survey call the city places is not traffic) that started in the
+    // period, have ended, and belong to the scope.
     private const string CallsInScope = """
-        c.started_at >= @From AND c.started_at < @To AND c.outcome IS NOT NULL
+        c.started_at >= @From AND c.started_at < @To AND c.outcome IS NOT NULL AND c.direction = 'inbound'
         AND (@Departments::bigint[] IS NULL OR c.department_id = ANY(@Departments))
         """;
 
@@ -113,7 +114,7 @@ public sealed class ReportQueries(NpgsqlDataSource dataSource)
         ), talk AS (
             SELECT c.agent_id, (sum(c.talk_ms) / 1000.0)::float8 AS talking_seconds, count(*)::int AS calls_answered
             FROM calls c
-            WHERE c.started_at >= @From AND c.started_at < @To AND c.outcome = 'answered' AND c.agent_id IS NOT NULL
+            WHERE c.started_at >= @From AND c.started_at < @To AND c.outcome = 'answered' AND c.agent_id IS NOT NULL AND c.direction = 'inbound'
             GROUP BY c.agent_id
         )
         SELECT a.id, a.name, coalesce(st.logged_in_seconds, 0) AS logged_in_seconds, coalesce(st.paused_seconds, 0) AS paused_seconds,
@@ -175,7 +176,7 @@ public sealed class ReportQueries(NpgsqlDataSource dataSource)
         FROM (
             SELECT c.caller, c.started_at, lag(c.started_at) OVER (PARTITION BY c.caller ORDER BY c.started_at) AS previous
             FROM calls c
-            WHERE c.started_at >= @From - make_interval(days => @Days) AND c.started_at < @To AND c.outcome IS NOT NULL
+            WHERE c.started_at >= @From - make_interval(days => @Days) AND c.started_at < @To AND c.outcome IS NOT NULL AND c.direction = 'inbound'
               AND (@Departments::bigint[] IS NULL OR c.department_id = ANY(@Departments))
               AND c.caller ~ '^\+?[0-9]'
         ) sequence

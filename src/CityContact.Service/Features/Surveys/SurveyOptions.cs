@@ -2,7 +2,12 @@ using System.Text.RegularExpressions;
 
 namespace CityContact.Service.Features.Surveys;
 
-/// <summary>Section <c>Surveys</c>: the outbound survey call placed when a ticket is resolved.</summary>
+/// <summary>
+/// Section <c>Surveys</c>: the outbound survey call placed when a ticket is resolved. Calling hours are not a setting of
+/// their own: the city calls during the business hours of the ticket's department (its schedule and holidays, else
+/// Tickets:DefaultScheduleCode, else Monday–Friday 08:00–16:00 in City:TimeZone). Resolved outside them, the call is
+/// planned for the next opening (<see cref="SurveyCallScheduler"/>).
+/// </summary>
 public sealed class SurveyOptions
 {
     public const string Section = "Surveys";
@@ -17,6 +22,12 @@ public sealed class SurveyOptions
     public string? CallerId { get; set; }
 
     public int RingTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Originate attempts for a call planned at an opening (Asterisk away at that moment); 1 to 10.</summary>
+    public int PlaceAttempts { get; set; } = 3;
+
+    /// <summary>Minutes between those attempts; 1 to 240.</summary>
+    public int RetryMinutes { get; set; } = 10;
 
     /// <summary>
     /// Numbers that may be called, as whole-number regular expressions. Toll fraud is real: the default allows only
@@ -40,6 +51,14 @@ public sealed class SurveyOptionsValidator : IValidateOptions<SurveyOptions>
         if (options.RingTimeoutSeconds is < 5 or > 120)
         {
             errors.Add("Surveys:RingTimeoutSeconds must be between 5 and 120");
+        }
+        if (options.PlaceAttempts is < 1 or > 10)
+        {
+            errors.Add("Surveys:PlaceAttempts must be between 1 and 10");
+        }
+        if (options.RetryMinutes is < 1 or > 240)
+        {
+            errors.Add("Surveys:RetryMinutes must be between 1 and 240");
         }
         foreach (var pattern in options.AllowedNumbers ?? [])
         {

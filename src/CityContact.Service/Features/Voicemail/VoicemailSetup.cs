@@ -25,5 +25,7 @@ public static class VoicemailSetup
         builder.Services.AddSingleton<IValidateOptions<SurveyOptions>, SurveyOptionsValidator>();
         builder.Services.AddOptions<SurveyOptions>().BindConfiguration(SurveyOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<ITicketNotifier, SurveyCallNotifier>();
+        builder.Services.AddSingleton<SurveyCallScheduler>();
+        builder.Services.AddTransient<SurveyCallJob>();
     }
 }
