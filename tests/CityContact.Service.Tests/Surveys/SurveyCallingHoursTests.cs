@@ -27,6 +27,8 @@ public sealed class SurveyCallingHoursTests
     {
         ["Surveys:OutboundCalls"] = "true",
         ["Surveys:DialTemplate"] = "PJSIP/agent2",
+        // The tests' own "city" schedule, opened where each test needs it, instead of the seeded city-hall hours.
+        ["Tickets:DefaultScheduleCode"] = "city",
     };
 
     private static CancellationToken Ct => new CancellationTokenSource(TimeSpan.FromSeconds(40)).Token;

@@ -12,8 +12,11 @@ public sealed class TicketsOptions
     /// <summary>Country calling code given to national numbers (0722… → +40722…).</summary>
     public string CountryCode { get; set; } = "40";
 
-    /// <summary>Code of the schedule whose business hours count SLAs for departments without their own schedule.</summary>
-    public string DefaultScheduleCode { get; set; } = "city";
+    /// <summary>
+    /// Code of the schedule whose business hours count SLAs, callbacks and survey calls for departments without their
+    /// own schedule: by default the city-hall schedule seeded on first start (and answered by the default flow).
+    /// </summary>
+    public string DefaultScheduleCode { get; set; } = Ivr.DefaultFlow.ScheduleCode;
 }
 
 internal sealed partial class TicketsOptionsValidator : IValidateOptions<TicketsOptions>
