@@ -96,6 +96,9 @@ public static class QueuesSetup
         builder.Services.AddSingleton<CallbackStore>();
         builder.Services.AddSingleton<ICallbackScheduler, QueueCallbackScheduler>();
         builder.Services.AddSingleton<IStasisListener, AgentFeatureCodes>();
+        // Callbacks fire from Quartz (registered by AddScheduling, so its scheduler stops after the runner gives requests back).
+        builder.Services.AddSingleton<CallbackTriggers>();
+        builder.Services.AddTransient<CallbackJob>();
         builder.Services.AddSingleton<CallbackRunner>();
         builder.Services.AddSingleton<IStasisListener>(s => s.GetRequiredService<CallbackRunner>());
         builder.Services.AddHostedService(s => s.GetRequiredService<CallbackRunner>());
