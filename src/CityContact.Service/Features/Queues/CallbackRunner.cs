@@ -54,6 +54,7 @@ public sealed partial class CallbackRunner(
 
     private readonly ConcurrentDictionary<string, CallbackEntry> _legs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, Task> _running = new();
+    // Never disposed: the host may dispose this singleton before a late StopAsync, and a source without a timer holds nothing.
     private readonly CancellationTokenSource _stopping = new();
     private readonly string _instance = $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}";
 
@@ -198,12 +199,6 @@ public sealed partial class CallbackRunner(
             LogStoppedWhileTalking(_running.Count);
         }
         await base.StopAsync(cancellationToken);
-    }
-
-    public override void Dispose()
-    {
-        _stopping.Dispose();
-        base.Dispose();
     }
 
     private async Task RunAsync(StoredCallback request, CancellationToken ct)
