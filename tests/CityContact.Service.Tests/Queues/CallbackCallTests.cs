@@ -182,6 +182,57 @@ public sealed class CallbackCallTests
     }
 
     [Fact]
+    public async Task A_busy_citizen_is_tried_again_from_a_trigger_at_the_retry_time_and_each_outcome_is_noted_on_the_ticket()
+    {
+        await using var sim = await SimulatorAsync();
+        await using var host = await IvrHost.StartAsync(settings: new Dictionary<string, string?>(Settings) { ["Queues:CallbackRetryMinutes"] = "0.1" },
+            externalSimulator: sim);
+        await RegisterPhonesAsync(sim);
+        sim.Phone(CitizenEndpoint).RejectBusy();
+        await LoginAsync(host, await AddAgentAsync(host));
+        var department = await TaxesAsync(host.Database.ConnectionString);
+        await using var connection = new NpgsqlConnection(host.Database.ConnectionString);
+        var ticket = await connection.ExecuteScalarAsync<long>(
+            "INSERT INTO tickets (kind, subject, department_id) VALUES ('callback', 'Call me back', @department) RETURNING id", new { department });
+        var store = host.Services.GetRequiredService<CallbackStore>();
+        var triggers = host.Services.GetRequiredService<CallbackTriggers>();
+
+        var id = await host.Services.GetRequiredService<ICallbackScheduler>().RequestAsync(
+            new CallbackRequest(department, "+40721000555", ticket, null, IvrHost.WednesdayMorning, 0), Ct);
+        StoredCallback? busy;
+        while ((busy = await store.GetAsync(id, Ct)) is not { LastOutcome: CallbackStates.Busy })
+        {
+            await Task.Delay(20, Ct);
+        }
+        Assert.Equal((CallbackStates.Pending, 1), (busy.State, busy.Attempts));
+        // The outcome is stored first, then the trigger moves from the attempt's lease watch to the retry time (seconds before it).
+        var due = new DateTimeOffset(DateTime.SpecifyKind(busy.NotBefore, DateTimeKind.Utc));
+        while (await triggers.NextFireAsync(id, Ct) is not { } next || Math.Abs((next - due).TotalMilliseconds) >= 1)
+        {
+            await Task.Delay(20, Ct);
+        }
+        sim.Phone(CitizenEndpoint).AnswerAfter(TimeSpan.FromMilliseconds(50));
+        await sim.WaitUntilAsync(s => s.Bridges.Any(b => b.BridgeType == "mixing" && b.Channels.Length == 2), Ct);
+        await sim.Phone(CitizenEndpoint).HangUpAsync(Ct);
+
+        var ended = await EndedAsync(host, id);
+        Assert.Equal((CallbackStates.Reached, 2), (ended.State, ended.Attempts));
+        Assert.Equal(2, OriginatesTo(sim, CitizenEndpoint).Count);
+        // Reached: the request's job and trigger go, just after its row is final.
+        while (await triggers.NextFireAsync(id, Ct) is not null)
+        {
+            await Task.Delay(20, Ct);
+        }
+        List<string> notes;
+        while ((notes = [.. await connection.QueryAsync<string>(
+            "SELECT note FROM ticket_history WHERE ticket_id = @ticket AND note LIKE 'Callback attempt%' ORDER BY id", new { ticket })]).Count < 2)
+        {
+            await Task.Delay(20, Ct);
+        }
+        Assert.Equal(["Callback attempt 1: busy", "Callback attempt 2: reached"], notes);
+    }
+
+    [Fact]
     public async Task A_callback_waiting_when_its_host_stops_is_dialled_exactly_once_by_the_next_host_without_counting_an_attempt()
     {
         await using var sim = await SimulatorAsync();

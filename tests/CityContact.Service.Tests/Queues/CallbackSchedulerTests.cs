@@ -37,7 +37,7 @@ public sealed class CallbackSchedulerTests
         var first = await scheduler.RequestAsync(request, Ct);
         var again = await scheduler.RequestAsync(request, Ct);
         Assert.Equal(first, again);
-        Assert.True(await host.Services.GetRequiredService<CallbackTriggers>().ExistsAsync(first, Ct));
+        Assert.Equal(Tomorrow, await host.Services.GetRequiredService<CallbackTriggers>().NextFireAsync(first, Ct));
         Assert.Null(await store.ClaimAsync(first, Tomorrow.AddMinutes(-1), "early", Lease, Ct));
 
         var claims = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => store.ClaimAsync(first, Tomorrow.AddMinutes(1), $"claimer-{i}", Lease, Ct)));
@@ -112,6 +112,23 @@ public sealed class CallbackSchedulerTests
         Assert.Null(await store.FinishAttemptAsync(id, "alive", CallbackStates.Failed, Tomorrow, Ct));
         Assert.Equal(CallbackStates.Reached, await store.FinishAttemptAsync(id, "heir", CallbackStates.Reached, Tomorrow, Ct));
         Assert.Equal((CallbackStates.Reached, 1), await StateAsync(store, id));
+    }
+
+    [Fact]
+    public async Task A_trigger_firing_before_the_request_is_due_claims_nothing_and_puts_the_trigger_back_at_the_due_time()
+    {
+        await using var host = await IvrHost.StartAsync();
+        var (department, ticket) = await SeedAsync(host);
+        var triggers = host.Services.GetRequiredService<CallbackTriggers>();
+        var id = await host.Services.GetRequiredService<ICallbackScheduler>().RequestAsync(
+            new CallbackRequest(department, "0721000777", ticket, null, Tomorrow, 0), Ct);
+
+        await triggers.ScheduleAsync(id, host.Time.GetUtcNow(), Ct);
+        while (await triggers.NextFireAsync(id, Ct) != Tomorrow)
+        {
+            await Task.Delay(20, Ct);
+        }
+        Assert.Equal((CallbackStates.Pending, 0), await StateAsync(host.Services.GetRequiredService<CallbackStore>(), id));
     }
 
     private static async Task<(string State, int Attempts)> StateAsync(CallbackStore store, long id)

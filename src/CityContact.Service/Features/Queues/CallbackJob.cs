@@ -50,10 +50,11 @@ public sealed class CallbackTriggers(ISchedulerFactory schedulers)
         await scheduler.ScheduleJob(job, [trigger], new ScheduleJobOptions { Replace = true }, ct);
     }
 
-    public async Task<bool> ExistsAsync(long requestId, CancellationToken ct)
+    /// <summary>When the request's trigger fires next; null when it has none.</summary>
+    public async Task<DateTimeOffset?> NextFireAsync(long requestId, CancellationToken ct)
     {
         var scheduler = await schedulers.GetScheduler(ct);
-        return await scheduler.Exists(TriggerKeyOf(requestId), ct);
+        return (await scheduler.GetTrigger(TriggerKeyOf(requestId), ct))?.NextFireTimeUtc;
     }
 
     /// <summary>The request is over: its job and trigger go.</summary>

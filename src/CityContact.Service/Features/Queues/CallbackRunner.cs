@@ -167,7 +167,7 @@ public sealed partial class CallbackRunner(
             var scheduled = 0;
             foreach (var open in await store.OpenAsync(ct))
             {
-                if (await triggers.ExistsAsync(open.Id, ct))
+                if (await triggers.NextFireAsync(open.Id, ct) is not null)
                 {
                     continue;
                 }
