@@ -58,11 +58,6 @@ public sealed partial class CallbackRunner(
     private readonly CancellationTokenSource _stopping = new();
     private readonly string _instance = $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}";
 
-    public int Running => _running.Count;
-
-    /// <summary>This instance's name in callback_requests.claimed_by.</summary>
-    public string Instance => _instance;
-
     private TimeSpan Lease => TimeSpan.FromSeconds(options.Value.CallbackLeaseSeconds);
 
     public void Handle(AriMessage message)
