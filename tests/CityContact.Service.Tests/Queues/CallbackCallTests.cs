@@ -297,15 +297,15 @@ public sealed class CallbackCallTests
                 // As a crash leaves them: 'dialing', the lease run out, no Quartz trigger.
                 const string Crashed = """
                     INSERT INTO callback_requests (department_id, phone, not_before, state, attempts, claimed_by, claimed_at, lease_until,
-                                                   citizen_channel, citizen_answered_at)
+                                                   agent_channel, citizen_channel, citizen_answered_at)
                     VALUES (@department, @phone, @notBefore, 'dialing', @attempts, 'crashed-instance', now() - interval '2 minutes',
-                            now() - interval '1 minute', @channel, @answeredAt) RETURNING id
+                            now() - interval '1 minute', @agent, @channel, @answeredAt) RETURNING id
                     """;
                 var notBefore = IvrHost.WednesdayMorning.UtcDateTime;
                 neverDialled = await connection.ExecuteScalarAsync<long>(Crashed,
-                    new { department, phone = "+40721000901", notBefore, attempts = 0, channel = (string?)null, answeredAt = (DateTime?)null });
+                    new { department, phone = "+40721000901", notBefore, attempts = 0, agent = "abandoned-agent-leg", channel = (string?)null, answeredAt = (DateTime?)null });
                 answered = await connection.ExecuteScalarAsync<long>(Crashed,
-                    new { department, phone = "+40721000902", notBefore, attempts = 1, channel = "gone-citizen-leg", answeredAt = (DateTime?)DateTime.UtcNow });
+                    new { department, phone = "+40721000902", notBefore, attempts = 1, agent = "talking-agent-leg", channel = "talking-citizen-leg", answeredAt = (DateTime?)DateTime.UtcNow });
             }
 
             await using var host = await IvrHost.StartAsync(settings: Settings, externalSimulator: sim, sharedDatabase: database);
@@ -321,6 +321,10 @@ public sealed class CallbackCallTests
 
             var citizenLegs = OriginatesTo(sim, CitizenEndpoint);
             Assert.Equal($"callback,{neverDialled},citizen", Assert.Single(citizenLegs).Parameters["appArgs"]);
+            // The agent the crashed instance had left on the line is hung up; a call already talking is left alone.
+            var hangups = sim.Requests.Where(r => r.Method == "DELETE").Select(r => r.Path).ToList();
+            Assert.Contains("/ari/channels/abandoned-agent-leg", hangups);
+            Assert.DoesNotContain(hangups, p => p.Contains("talking", StringComparison.Ordinal));
         }
         finally
         {

@@ -108,7 +108,7 @@ public sealed class CallbackSchedulerTests
         Assert.True(await store.CitizenAnsweredAsync(id, "alive", Ct));
 
         var takeover = await store.ClaimAsync(id, Tomorrow, "heir", Lease, Ct);
-        Assert.Equal(new TakenOverAttempt("alive", "citizen-leg", true), takeover!.TakenOver);
+        Assert.Equal(new TakenOverAttempt("alive", null, "citizen-leg", true), takeover!.TakenOver);
         Assert.Null(await store.FinishAttemptAsync(id, "alive", CallbackStates.Failed, Tomorrow, Ct));
         Assert.Equal(CallbackStates.Reached, await store.FinishAttemptAsync(id, "heir", CallbackStates.Reached, Tomorrow, Ct));
         Assert.Equal((CallbackStates.Reached, 1), await StateAsync(store, id));

@@ -96,13 +96,17 @@ public sealed partial class CallbackRunner(
             LogTakenOver(id, dead.ClaimedBy, dead.CitizenChannel is not null, dead.CitizenAnswered);
             if (dead.CitizenAnswered)
             {
+                // Agent and citizen may still be talking: their call is left to end.
                 await FinishAsync(claim.Request, CallbackStates.Reached, ct);
                 return;
             }
-            if (dead.CitizenChannel is { } leg)
+            // Legs the dead instance left: an agent on a call nobody runs, a citizen whose answer would meet nobody.
+            foreach (var leg in new[] { dead.AgentChannel, dead.CitizenChannel }.OfType<string>())
             {
-                // Dialled by the dead instance and never answered: stop it ringing (an answer now would meet nobody).
                 await asterisk.Ari.Rest.Channels.HangupAsync(leg, null, ct).IgnoreNotFound();
+            }
+            if (dead.CitizenChannel is not null)
+            {
                 await FinishAsync(claim.Request, CallbackStates.NoAnswer, ct);
                 return;
             }
@@ -381,6 +385,7 @@ public sealed partial class CallbackRunner(
                     bool answered;
                     try
                     {
+                        await store.AgentRungAsync(entry.Request.Id, _instance, leg, ct);
                         await OriginateAsync(entry, leg, offered.Endpoint, "agent", options.Value.RingTimeoutSeconds, ct);
                         answered = await AnsweredAsync(entry, leg, ct);
                     }

@@ -19,8 +19,9 @@ public sealed record StoredCallback(
     int Attempts, int MaxAttempts, string? LastOutcome, string? RecordingRef);
 
 /// <summary>What a claim found when it took over the 'dialing' row of an instance whose lease ran out.</summary>
+/// <param name="AgentChannel">The last agent leg that instance originated, null when it rang nobody.</param>
 /// <param name="CitizenChannel">The citizen leg that instance originated, null when it never dialled.</param>
-public sealed record TakenOverAttempt(string? ClaimedBy, string? CitizenChannel, bool CitizenAnswered);
+public sealed record TakenOverAttempt(string? ClaimedBy, string? AgentChannel, string? CitizenChannel, bool CitizenAnswered);
 
 /// <summary>A claimed request, and the dead instance's attempt when the claim was a takeover.</summary>
 public sealed record CallbackClaim(StoredCallback Request, TakenOverAttempt? TakenOver);
@@ -71,18 +72,19 @@ public sealed class CallbackStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var row = await connection.QuerySingleOrDefaultAsync<ClaimRow>(new CommandDefinition($"""
             WITH previous AS (
-                SELECT id, state, claimed_by, citizen_channel, citizen_answered_at FROM callback_requests
+                SELECT id, state, claimed_by, agent_channel, citizen_channel, citizen_answered_at FROM callback_requests
                 WHERE id = @id AND ((state = 'pending' AND not_before <= @now) OR (state = 'dialing' AND lease_until < now()))
                 FOR UPDATE
             )
             UPDATE callback_requests r SET state = 'dialing', claimed_by = @claimer, claimed_at = now(),
                 lease_until = now() + @lease, updated_at = now(),
                 -- A takeover keeps the dead attempt's citizen leg: the recovery rule reads it, and it was counted already.
+                agent_channel = NULL,
                 citizen_channel = CASE WHEN p.state = 'pending' THEN NULL ELSE r.citizen_channel END,
                 citizen_answered_at = CASE WHEN p.state = 'pending' THEN NULL ELSE r.citizen_answered_at END
             FROM previous p WHERE r.id = p.id
             RETURNING {Columns}, p.state = 'dialing' AS taken_over, p.claimed_by AS previous_claimer,
-                p.citizen_channel AS previous_citizen_channel, p.citizen_answered_at IS NOT NULL AS previous_answered
+                p.agent_channel AS previous_agent_channel, p.citizen_channel AS previous_citizen_channel, p.citizen_answered_at IS NOT NULL AS previous_answered
             """, new { id, now = now.UtcDateTime, claimer, lease }, cancellationToken: ct));
         if (row is null)
         {
@@ -90,7 +92,8 @@ public sealed class CallbackStore(NpgsqlDataSource dataSource)
         }
         var request = new StoredCallback(row.Id, row.DepartmentId, row.Phone, row.TicketId, row.CallId, row.NotBefore, row.Priority, row.State,
             row.Attempts, row.MaxAttempts, row.LastOutcome, row.RecordingRef);
-        return new CallbackClaim(request, row.TakenOver ? new TakenOverAttempt(row.PreviousClaimer, row.PreviousCitizenChannel, row.PreviousAnswered) : null);
+        return new CallbackClaim(request,
+            row.TakenOver ? new TakenOverAttempt(row.PreviousClaimer, row.PreviousAgentChannel, row.PreviousCitizenChannel, row.PreviousAnswered) : null);
     }
 
     public async Task<CallbackNotClaimed?> WhyNotClaimedAsync(long id, CancellationToken ct)
@@ -98,6 +101,16 @@ public sealed class CallbackStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         return await connection.QuerySingleOrDefaultAsync<CallbackNotClaimed>(new CommandDefinition(
             "SELECT state, not_before, lease_until FROM callback_requests WHERE id = @id", new { id }, cancellationToken: ct));
+    }
+
+    /// <summary>An agent leg is about to be originated: a takeover hangs it up rather than leave the agent on a call nobody runs.</summary>
+    public async Task<bool> AgentRungAsync(long id, string claimer, string channelId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE callback_requests SET agent_channel = @channelId, updated_at = now()
+            WHERE id = @id AND state = 'dialing' AND claimed_by = @claimer
+            """, new { id, claimer, channelId }, cancellationToken: ct)) == 1;
     }
 
     /// <summary>The citizen leg is about to be originated: the attempt counts from here, and a takeover knows to look for the leg.</summary>
@@ -195,5 +208,5 @@ public sealed class CallbackStore(NpgsqlDataSource dataSource)
     private sealed record ClaimRow(
         long Id, long DepartmentId, string Phone, long? TicketId, long? CallId, DateTime NotBefore, int Priority, string State,
         int Attempts, int MaxAttempts, string? LastOutcome, string? RecordingRef,
-        bool TakenOver, string? PreviousClaimer, string? PreviousCitizenChannel, bool PreviousAnswered);
+        bool TakenOver, string? PreviousClaimer, string? PreviousAgentChannel, string? PreviousCitizenChannel, bool PreviousAnswered);
 }
