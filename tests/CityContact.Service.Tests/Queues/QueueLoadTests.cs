@@ -196,7 +196,7 @@ public sealed class QueueLoadTests
     [Fact]
     public async Task A_callback_rings_the_agent_first_then_dials_the_citizen_once_and_is_recorded_as_reached()
     {
-        var (sim, host) = await StartAsync(2, ("Queues:CallbackEndpoint", "PJSIP/agent2"), ("Queues:CallbackPollSeconds", "0.2"));
+        var (sim, host) = await StartAsync(2, ("Queues:CallbackEndpoint", "PJSIP/agent2"));
         await using var simulator = sim;
         await using var service = host;
         var agentPhone = sim.Phone("agent1").AnswerAfter(TimeSpan.Zero);

@@ -11,11 +11,14 @@ public sealed class CallbackRefusedException(string reason) : Exception($"Callba
 
 /// <summary>
 /// <see cref="ICallbackScheduler"/> on callback_requests: checks the number against the allow-list and the per-number
-/// rate limit, then stores the request durably (one open request per ticket or call). A refusal is logged with the
-/// number masked, noted in the ticket's history when there is one, and thrown as <see cref="CallbackRefusedException"/>.
+/// rate limit, stores the request durably (one open request per ticket or call), then gives it a Quartz trigger at its
+/// not-before time (next opening for an after-hours message, at once for a queue callback, which then waits in the
+/// queue for a free agent). A refusal is logged with the number masked, noted in the ticket's history when there is
+/// one, and thrown as <see cref="CallbackRefusedException"/>.
 /// </summary>
 public sealed partial class QueueCallbackScheduler(
-    CallbackStore store, TicketService tickets, IOptions<QueueOptions> options, TimeProvider time, ILogger<QueueCallbackScheduler> logger)
+    CallbackStore store, CallbackTriggers triggers, TicketService tickets, IOptions<QueueOptions> options, TimeProvider time,
+    ILogger<QueueCallbackScheduler> logger)
     : ICallbackScheduler
 {
     public static readonly TicketActor Actor = new("callback");
@@ -44,11 +47,23 @@ public sealed partial class QueueCallbackScheduler(
         }
         var id = await store.RequestAsync(request with { Phone = phone }, settings.CallbackMaxAttempts, cancellationToken);
         LogStored(id, PhoneNumbers.Mask(phone), request.TicketId);
+        try
+        {
+            await triggers.ScheduleAsync(id, request.NotBefore, cancellationToken);
+        }
+        catch (Quartz.SchedulerException e)
+        {
+            // The request is stored, which is the promise made to the citizen; the start-up sweep gives it its trigger.
+            LogNotScheduled(e, id);
+        }
         return id;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Callback to {Phone} refused ({Reason}), ticket {TicketId}")]
     private partial void LogRefused(string phone, string reason, long? ticketId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Callback request {Id} is stored but has no trigger yet; it is scheduled on the next start")]
+    private partial void LogNotScheduled(Exception e, long id);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Callback request {Id} to {Phone} stored, ticket {TicketId}")]
     private partial void LogStored(long id, string phone, long? ticketId);

@@ -66,8 +66,11 @@ public sealed class QueueOptions
 
     public double CallbackRetryMinutes { get; set; } = 15;
 
-    /// <summary>How often due callback requests are looked for.</summary>
-    public double CallbackPollSeconds { get; set; } = 2;
+    /// <summary>
+    /// How long a claim on a callback request lasts without renewal (renewed every third of it while the callback runs):
+    /// how soon another instance takes over the callbacks of one that crashed.
+    /// </summary>
+    public double CallbackLeaseSeconds { get; set; } = 60;
 
     public Dictionary<string, QueueOverride> Overrides { get; set; } = new(StringComparer.Ordinal);
 

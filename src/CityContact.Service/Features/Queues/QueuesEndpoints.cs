@@ -85,7 +85,11 @@ public static class QueuesSetup
     /// <summary>The dispatcher, the queue handover for the IVR, agent feature codes and endpoint states.</summary>
     public static void AddQueues(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<QueueOptions>().BindConfiguration(QueueOptions.Section);
+        builder.Services.AddOptions<QueueOptions>().BindConfiguration(QueueOptions.Section)
+            .Validate(o => o.CallbackLeaseSeconds >= 3, "Queues:CallbackLeaseSeconds must be at least 3 (the lease is renewed every third of it)")
+            .Validate(o => o.CallbackRetryMinutes > 0, "Queues:CallbackRetryMinutes must be more than 0")
+            .Validate(o => o.CallbackMaxAttempts is >= 1 and <= 10, "Queues:CallbackMaxAttempts must be between 1 and 10")
+            .ValidateOnStart();
         builder.Services.AddSingleton<AgentStateLog>();
         builder.Services.AddHostedService(s => s.GetRequiredService<AgentStateLog>());
         builder.Services.AddSingleton<QueueCallLog>();
@@ -96,6 +100,9 @@ public static class QueuesSetup
         builder.Services.AddSingleton<CallbackStore>();
         builder.Services.AddSingleton<ICallbackScheduler, QueueCallbackScheduler>();
         builder.Services.AddSingleton<IStasisListener, AgentFeatureCodes>();
+        // Callbacks fire from Quartz (registered by AddScheduling, so its scheduler stops after the runner gives requests back).
+        builder.Services.AddSingleton<CallbackTriggers>();
+        builder.Services.AddTransient<CallbackJob>();
         builder.Services.AddSingleton<CallbackRunner>();
         builder.Services.AddSingleton<IStasisListener>(s => s.GetRequiredService<CallbackRunner>());
         builder.Services.AddHostedService(s => s.GetRequiredService<CallbackRunner>());
