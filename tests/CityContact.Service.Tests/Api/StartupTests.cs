@@ -18,6 +18,9 @@ public sealed class StartupTests(DatabaseFixture db) : IClassFixture<DatabaseFix
     [InlineData("Ari:Url", "ftp://asterisk")]
     [InlineData("Smtp:Security", "Carrier-pigeon")]
     [InlineData("Auth:BootstrapAdminKey", "short")]
+    [InlineData("Queues:CallbackLeaseSeconds", "1")]
+    [InlineData("Surveys:PlaceAttempts", "0")]
+    [InlineData("Voicemail:FallbackSpoolDirectory", "spool/relative")]
     public async Task A_bad_setting_stops_start_up_naming_the_setting(string setting, string value)
     {
         var failure = await StartWithAsync(new() { [setting] = value });
