@@ -125,7 +125,7 @@ public sealed partial class IvrApp(
             {
                 // Every place is reclaimed before any call resumes: an agent still talking to one caller must be known
                 // busy before another re-adopted caller rejoins a queue and gets offered that agent.
-                var place = queues is IResumableHandover resumable ? await resumable.ReclaimAsync(channel.Id, ct) : null;
+                var place = ResumableQueues is { } resumable ? await resumable.ReclaimAsync(channel.Id, ct) : null;
                 adopted.Add((channel, args is [_, _, var dialed, ..] ? dialed : channel.Dialplan?.Exten ?? "", place));
             }
         }

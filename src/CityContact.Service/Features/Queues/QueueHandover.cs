@@ -97,7 +97,7 @@ public sealed partial class QueueHandover(
         call.Step("queue.resumed", new { queue = at.Queue, priority = at.Priority, waitMs = (long)(time.GetUtcNow() - at.JoinedAt).TotalMilliseconds });
         if (queue is null)
         {
-            await ForgetPlaceAsync(call);
+            await LeaveQueueAsync(call, HoldingBridgeId(call.ChannelId), ct);
             return await OverflowAsync(call, node, "unknown-queue", ct);
         }
         return await WaitAsync(call, node, queue, at, resumed: true, ct);
@@ -117,8 +117,7 @@ public sealed partial class QueueHandover(
             Record(entry, null, null);
             if (resumed)
             {
-                await ForgetPlaceAsync(call);
-                await Ari.Bridges.DestroyAsync(HoldingBridgeId(call.ChannelId), ct).IgnoreNotFound();
+                await LeaveQueueAsync(call, HoldingBridgeId(call.ChannelId), ct);
             }
             return await OverflowAsync(call, node, joined == JoinResult.Full ? "queue-full" : "no-agents", ct);
         }
@@ -126,13 +125,17 @@ public sealed partial class QueueHandover(
         var outcome = "abandoned";
         try
         {
+            if (!resumed)
+            {
+                // Written before the caller hears the music: whoever finds them waiting also finds their place.
+                await Ari.Channels.SetVariableAsync(call.ChannelId, QueuePlace.Variable, place.Format(), ct).IgnoreNotFound();
+            }
             if (!resumed || !await StillHeldAsync(bridgeId, call.ChannelId, ct))
             {
-                await Ari.Bridges.CreateAsync("holding", bridgeId, bridgeId, ct);
+                await CreateBridgeAsync("holding", bridgeId, ct);
                 await Ari.Bridges.AddChannelAsync(bridgeId, call.ChannelId, "participant", ct).IgnoreNotFound();
                 await Ari.Bridges.StartMohAsync(bridgeId, null, ct);
             }
-            await Ari.Channels.SetVariableAsync(call.ChannelId, QueuePlace.Variable, place.Format(), ct).IgnoreNotFound();
             if (resumed)
             {
                 await AnnounceAsync(entry, ct);
@@ -227,6 +230,23 @@ public sealed partial class QueueHandover(
         }
         await Ari.Bridges.DestroyAsync(bridgeId, ct).IgnoreNotFound();
         return false;
+    }
+
+    /// <summary>
+    /// Creates the caller's bridge under its derived id; one of that id left by a previous instance that nobody took back
+    /// (it stopped before writing the caller's place) is replaced.
+    /// </summary>
+    private async Task CreateBridgeAsync(string type, string bridgeId, CancellationToken ct)
+    {
+        try
+        {
+            await Ari.Bridges.CreateAsync(type, bridgeId, bridgeId, ct);
+        }
+        catch (AriConflictException)
+        {
+            await Ari.Bridges.DestroyAsync(bridgeId, ct).IgnoreNotFound();
+            await Ari.Bridges.CreateAsync(type, bridgeId, bridgeId, ct);
+        }
     }
 
     /// <summary>Out of the queue for good (overflow): no longer in line, so a restart from now on does not bring the caller back.</summary>
@@ -388,7 +408,10 @@ public sealed partial class QueueHandover(
         var left = false;
         try
         {
-            await Ari.Bridges.CreateAsync("mixing", bridgeId, bridgeId, ct);
+            await CreateBridgeAsync("mixing", bridgeId, ct);
+            // Written before the bridging: an instance that stops in between leaves a place the next one completes.
+            await Ari.Channels.SetVariableAsync(call.ChannelId, QueuePlace.Variable,
+                (place with { Talk = new QueueTalk(agent.AgentId, legId, answeredAt) }).Format(), ct).IgnoreNotFound();
             call.Step("queue.answered", new { agent = agent.AgentId, waitMs });
             AriException? failed = null;
             try
@@ -413,8 +436,6 @@ public sealed partial class QueueHandover(
                 }
                 throw failed;
             }
-            await Ari.Channels.SetVariableAsync(call.ChannelId, QueuePlace.Variable,
-                (place with { Talk = new QueueTalk(agent.AgentId, legId, answeredAt) }).Format(), ct).IgnoreNotFound();
             return await ConverseAsync(talk, ct);
         }
         catch (OperationCanceledException) when (call.IsLeftForNextInstance(ct))
@@ -448,12 +469,22 @@ public sealed partial class QueueHandover(
         try
         {
             call.Step("queue.resumed", new { queue = place.Queue, agent = at.AgentId, waitMs, talking = true });
-            var bridge = await Ari.Bridges.GetAsync(bridgeId, ct).IgnoreNotFound();
-            if (bridge is null || !bridge.Channels.Contains(at.LegId))
+            if (!await ChannelExistsAsync(at.LegId))
             {
                 // The agent hung up while no instance was running.
                 call.Finish(CallOutcomes.Answered, "agent-hangup");
                 return null;
+            }
+            var bridge = await Ari.Bridges.GetAsync(bridgeId, ct).IgnoreNotFound();
+            string[] missing = [.. new[] { call.ChannelId, at.LegId }.Where(id => bridge?.Channels.Contains(id) != true)];
+            if (missing.Length > 0)
+            {
+                // The previous instance stopped between the answer and the bridging: this one completes it.
+                if (bridge is null)
+                {
+                    await CreateBridgeAsync("mixing", bridgeId, ct);
+                }
+                await Ari.Bridges.AddChannelsAsync(bridgeId, missing, null, ct);
             }
             return await ConverseAsync(talk, ct);
         }
