@@ -117,22 +117,21 @@ public sealed partial class IvrApp(
         // A call that arrived while the socket was coming up is in the list and its StasisStart is on its way: give the
         // event a moment so that such a call runs its flow instead of being adopted.
         await Task.Delay(AdoptionGrace, time, ct);
-        var adopted = new List<(Channel Channel, string Dialed, HandoverPlace? Place)>();
-        foreach (var channel in unknown.Where(c => !_calls.ContainsKey(c.Id)))
+        var inbound = unknown.Where(c => !_calls.ContainsKey(c.Id) && c.Dialplan?.AppData.Split(',') is [_, InboundArg, ..]).ToList();
+        // Every place is reclaimed before any call resumes: an agent still talking to one caller must be known busy
+        // before another re-adopted caller rejoins a queue and gets offered that agent.
+        var places = new HandoverPlace?[inbound.Count];
+        if (ResumableQueues is { } resumable)
         {
-            var args = channel.Dialplan?.AppData.Split(',') ?? [];
-            if (args is [_, InboundArg, ..])
-            {
-                // Every place is reclaimed before any call resumes: an agent still talking to one caller must be known
-                // busy before another re-adopted caller rejoins a queue and gets offered that agent.
-                var place = ResumableQueues is { } resumable ? await resumable.ReclaimAsync(channel.Id, ct) : null;
-                adopted.Add((channel, args is [_, _, var dialed, ..] ? dialed : channel.Dialplan?.Exten ?? "", place));
-            }
+            await Parallel.ForEachAsync(Enumerable.Range(0, inbound.Count), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
+                async (i, token) => places[i] = await resumable.ReclaimAsync(inbound[i].Id, token));
         }
-        foreach (var (channel, dialed, place) in adopted)
+        for (var i = 0; i < inbound.Count; i++)
         {
-            LogAdopting(channel.Id, place?.NodeId ?? "the fallback");
-            Start(channel, dialed, adopted: true, resume: place);
+            var channel = inbound[i];
+            var dialed = channel.Dialplan!.AppData.Split(',') is [_, _, var number, ..] ? number : channel.Dialplan.Exten ?? "";
+            LogAdopting(channel.Id, places[i]?.NodeId ?? "the fallback");
+            Start(channel, dialed, adopted: true, resume: places[i]);
         }
     }
 
