@@ -166,6 +166,33 @@ public sealed class QueueRestartTests : IAsyncLifetime
         await _sim.WaitUntilAsync(s => s.Channels.Count == 0 && s.Bridges.Count == 0, Ct);
     }
 
+    [Fact]
+    public async Task A_caller_whose_agent_hung_up_while_no_instance_ran_is_hung_up_by_the_next_and_closed_as_answered()
+    {
+        await using var first = await StartInstanceAsync();
+        var phone = _sim.Phone("agent1").AnswerAfter(TimeSpan.Zero);
+        await phone.RegisterAsync(Ct);
+        var agent = await AddAgentAsync(first, "agent1");
+        var caller = await CallTaxesAsync("+40256000031");
+        await _sim.WaitUntilAsync(s => s.Bridges.Any(b => b.BridgeType == "mixing" && b.Channels.Contains(caller.ChannelId) && b.Channels.Length == 2), Ct);
+        await first.Recorder.WaitUntilStoredAsync(Ct);
+        await first.DisposeAsync();
+        await phone.HangUpAsync(Ct);
+        await _sim.WaitUntilAsync(s => s.Bridges.Any(b => b.Id == QueueHandover.AgentBridgeId(caller.ChannelId) && b.Channels.Length == 1), Ct);
+
+        await using var second = await StartInstanceAsync();
+        await caller.WaitForHangupAsync(Ct);
+        var (call, timeline) = await second.EndedCallAsync(caller.ChannelId, Ct);
+        var row = await QueueColumnsAsync(second, caller.ChannelId);
+        Assert.Equal(CallOutcomes.Answered, call.Outcome);
+        Assert.Equal("agent-hangup", call.HangupCause);
+        Assert.Equal(agent, row.AgentId);
+        Assert.Contains(timeline, e => e.Type == "queue.resumed");
+        Assert.DoesNotContain("operator", call.IvrPath);
+        await WaitForAgentStateAsync(second, agent, "available");
+        await _sim.WaitUntilAsync(s => s.Channels.Count == 0 && s.Bridges.Count == 0, Ct);
+    }
+
     private async Task<SimulatedCaller> CallTaxesAsync(string from)
     {
         var caller = _sim.Trunk.Dial(from, CityNumber);
