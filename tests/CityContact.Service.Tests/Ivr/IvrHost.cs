@@ -57,10 +57,12 @@ public sealed class IvrHost : IAsyncDisposable
 
     /// <summary>
     /// A host on a database of its own (channel ids restart with every simulator, so hosts never share call rows), or on
-    /// <paramref name="sharedDatabase"/> and the <paramref name="externalSimulator"/> of a test that runs two instances.
+    /// <paramref name="sharedDatabase"/> and the <paramref name="externalSimulator"/> of a test that runs two instances;
+    /// such instances share <paramref name="sharedTime"/> (times one instance stores are read back by the next).
     /// </summary>
     public static async Task<IvrHost> StartAsync(DateTimeOffset? now = null, IReadOnlyDictionary<string, string?>? settings = null,
-        AsteriskSimulator? externalSimulator = null, DatabaseFixture? sharedDatabase = null, Action<IServiceCollection>? testServices = null)
+        AsteriskSimulator? externalSimulator = null, DatabaseFixture? sharedDatabase = null, Action<IServiceCollection>? testServices = null,
+        TimeProvider? sharedTime = null)
     {
         var database = sharedDatabase ?? new DatabaseFixture();
         if (sharedDatabase is null)
@@ -74,7 +76,7 @@ public sealed class IvrHost : IAsyncDisposable
             all["Ari:User"] = externalSimulator.Options.AriUser;
             all["Ari:Password"] = externalSimulator.Options.AriPassword;
         }
-        var factory = new Factory(database.ConnectionString, new ScaledTimeProvider(1, now ?? WednesdayMorning), all, testServices);
+        var factory = new Factory(database.ConnectionString, sharedTime ?? new ScaledTimeProvider(1, now ?? WednesdayMorning), all, testServices);
         var host = new IvrHost(factory, database, sharedDatabase is null, externalSimulator);
         _ = factory.Server;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));

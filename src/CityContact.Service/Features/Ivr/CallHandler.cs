@@ -72,9 +72,11 @@ public sealed partial class CallHandler
     private string? _hangupCause;
     private DateTimeOffset? _answeredAt;
     private bool _hungUp;
+    private readonly HandoverPlace? _resume;
 
-    internal CallHandler(IvrApp app, CallContext context, RunnableFlow flow, bool adopted)
+    internal CallHandler(IvrApp app, CallContext context, RunnableFlow flow, bool adopted, HandoverPlace? resume = null)
     {
+        _resume = resume;
         _app = app;
         _ari = app.Ari;
         _recorder = app.Recorder;
@@ -152,6 +154,12 @@ public sealed partial class CallHandler
         }
     }
 
+    /// <summary>
+    /// True when the service is stopping (<paramref name="ct"/> cancelled) and this call stays in the Stasis app for the next
+    /// instance: a handover then leaves its bridges, legs and the place it keeps on the channel as they are.
+    /// </summary>
+    public bool IsLeftForNextInstance(CancellationToken ct) => ct.IsCancellationRequested && !_options.HangUpCallsOnStop && !_hungUp;
+
     /// <summary>The service stops: the channel, its playback and bridges stay in the Stasis app and the row stays open for the next instance.</summary>
     private void LeaveForNextInstance()
     {
@@ -177,14 +185,54 @@ public sealed partial class CallHandler
         TransitionTo(CallState.InFlow, "answered");
     }
 
-    /// <summary>A call found in the app after a restart or reconnect: its row is kept (or made) and it goes to the fallback.</summary>
+    /// <summary>
+    /// A call found in the app after a restart: its row is kept (or made); it goes back to the place a resumable handover
+    /// left on the channel (a queue), else to the operator fallback.
+    /// </summary>
     private async Task AdoptAsync(CancellationToken ct)
     {
         _recorder.Record(new CallOpened(ChannelId, Context.Caller, Context.DialedNumber, Language, Context.StartedAt, Flow.VersionId));
         _answeredAt = Context.StartedAt;
+        if (_resume is not null && _app.ResumableQueues is { } resumable)
+        {
+            await ResumeAsync(resumable, _resume, ct);
+            return;
+        }
         Step("readopted", new { node = Flow.Definition.Fallback ?? Flow.Definition.Start });
         TransitionTo(CallState.InFlow, "re-adopted");
         await RunFlowAsync(Flow.Definition.Fallback ?? Flow.Definition.Start, ct);
+    }
+
+    /// <summary>Back at the node the previous instance had the call in; a failure there is handled as any node's (apology, fallback).</summary>
+    private async Task ResumeAsync(IResumableHandover resumable, HandoverPlace place, CancellationToken ct)
+    {
+        Step("readopted", new { node = place.NodeId, resumed = true });
+        _path.Add(place.NodeId);
+        TransitionTo(CallState.HandedOver, $"re-adopted at {place.NodeId}");
+        string? next;
+        try
+        {
+            next = await resumable.ResumeAsync(this, place, ct);
+        }
+        catch (Exception e) when (e is not CallerHungUpException and not OperationCanceledException)
+        {
+            LogNodeFailed(e, ChannelId, place.NodeId);
+            Step("failed", new { node = place.NodeId, error = e.GetType().Name });
+            TransitionTo(CallState.Apologizing, $"node {place.NodeId} failed");
+            await TryPlayApologyAsync(ct);
+            next = Flow.Definition.Fallback;
+            if (next is null || next == place.NodeId)
+            {
+                _outcome = CallOutcomes.Failed;
+                _hangupCause = "ivr-failure";
+                return;
+            }
+        }
+        if (next is not null)
+        {
+            TransitionTo(CallState.InFlow, $"resumed flow at {next}");
+            await RunFlowAsync(next, ct);
+        }
     }
 
     private async Task RunFlowAsync(string start, CancellationToken ct)

@@ -46,6 +46,7 @@ public sealed partial class IvrApp(
     internal TimeProvider Time => time;
     internal ILogger Logger => logger;
     internal ICallHandover Queues => queues;
+    internal IResumableHandover? ResumableQueues => queues as IResumableHandover;
     internal ICallHandover Voicemail => voicemail;
     internal ICallHandover TicketStatus => ticketStatus;
     internal ICallHandover Survey => survey;
@@ -97,7 +98,8 @@ public sealed partial class IvrApp(
 
     /// <summary>
     /// After a reconnect (Asterisk replays nothing): calls we hold that left meanwhile are ended, the others resync their
-    /// playbacks; calls in the app that nobody holds (a restart) are adopted and routed to the operator fallback.
+    /// playbacks; calls in the app that nobody holds (a restart) are adopted: back at the place a resumable handover left
+    /// on the channel (a caller waiting in a queue, or talking to an agent), else to the operator fallback.
     /// </summary>
     public async Task ReadoptAsync(CancellationToken ct)
     {
@@ -115,24 +117,31 @@ public sealed partial class IvrApp(
         // A call that arrived while the socket was coming up is in the list and its StasisStart is on its way: give the
         // event a moment so that such a call runs its flow instead of being adopted.
         await Task.Delay(AdoptionGrace, time, ct);
-        foreach (var channel in unknown.Where(c => !_calls.ContainsKey(c.Id)))
+        var inbound = unknown.Where(c => !_calls.ContainsKey(c.Id) && c.Dialplan?.AppData.Split(',') is [_, InboundArg, ..]).ToList();
+        // Every place is reclaimed before any call resumes: an agent still talking to one caller must be known busy
+        // before another re-adopted caller rejoins a queue and gets offered that agent.
+        var places = new HandoverPlace?[inbound.Count];
+        if (ResumableQueues is { } resumable)
         {
-            var args = channel.Dialplan?.AppData.Split(',') ?? [];
-            if (args is [_, InboundArg, ..])
-            {
-                LogAdopting(channel.Id);
-                Start(channel, args is [_, _, var dialed, ..] ? dialed : channel.Dialplan?.Exten ?? "", adopted: true);
-            }
+            await Parallel.ForEachAsync(Enumerable.Range(0, inbound.Count), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
+                async (i, token) => places[i] = await resumable.ReclaimAsync(inbound[i].Id, token));
+        }
+        for (var i = 0; i < inbound.Count; i++)
+        {
+            var channel = inbound[i];
+            var dialed = channel.Dialplan!.AppData.Split(',') is [_, _, var number, ..] ? number : channel.Dialplan.Exten ?? "";
+            LogAdopting(channel.Id, places[i]?.NodeId ?? "the fallback");
+            Start(channel, dialed, adopted: true, resume: places[i]);
         }
     }
 
-    private void Start(Channel channel, string dialed, bool adopted, RunnableFlow? builtIn = null, string? ticket = null)
+    private void Start(Channel channel, string dialed, bool adopted, RunnableFlow? builtIn = null, string? ticket = null, HandoverPlace? resume = null)
     {
         var flow = builtIn ?? catalog.ForNumber(dialed);
-        var language = options.Value.NumberLanguages.GetValueOrDefault(dialed) ?? city.Value.DefaultLanguage;
+        var language = resume?.Language ?? options.Value.NumberLanguages.GetValueOrDefault(dialed) ?? city.Value.DefaultLanguage;
         var context = new CallContext(channel.Id, channel.Caller?.Number ?? "", dialed, language,
             adopted && channel.Creationtime != default ? channel.Creationtime : time.GetUtcNow(), ticket is null ? CallDirections.Inbound : CallDirections.Outbound);
-        var handler = new CallHandler(this, context, flow, adopted);
+        var handler = new CallHandler(this, context, flow, adopted, resume);
         if (ticket is not null)
         {
             handler.SetVariable("ticket", ticket);
@@ -188,8 +197,8 @@ public sealed partial class IvrApp(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Re-adopting call {ChannelId} found in the Stasis app")]
-    private partial void LogAdopting(string channelId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Re-adopting call {ChannelId} found in the Stasis app: back to {Node}")]
+    private partial void LogAdopting(string channelId, string node);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Call {ChannelId}: the handler crashed")]
     private partial void LogHandlerCrashed(Exception e, string channelId);

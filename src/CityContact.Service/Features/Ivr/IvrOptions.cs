@@ -27,7 +27,8 @@ public sealed class IvrOptions
     /// <summary>
     /// What a service shutdown does to calls in progress: true hangs them up (their rows close as failed,
     /// "service-stopped"); false leaves them in the Stasis app, rows open, for the instance that starts next (or runs
-    /// beside this one) to re-adopt and route to the operator fallback: rolling restarts without dropping callers.
+    /// beside this one) to re-adopt: a caller waiting in a queue goes back to their place, one talking to an agent stays
+    /// connected, any other goes to the operator fallback. Rolling restarts without dropping callers.
     /// </summary>
     public bool HangUpCallsOnStop { get; set; } = true;
 

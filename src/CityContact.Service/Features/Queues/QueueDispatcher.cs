@@ -369,6 +369,18 @@ public sealed partial class QueueDispatcher(
         }, null, TimeSpan.FromSeconds(Options.WrapUpSeconds), Timeout.InfiniteTimeSpan);
     });
 
+    /// <summary>
+    /// After a restart, an agent found still talking to a re-adopted caller: on a call (never offered another) until
+    /// <see cref="TalkEnded"/>.
+    /// </summary>
+    public void TalkResumed(long agentId) => Tell(() =>
+    {
+        if (_seats.TryGetValue(agentId, out var seat))
+        {
+            Change(seat, AgentStatus.OnCall, null, time.GetUtcNow());
+        }
+    });
+
     /// <summary>A login/logout/pause by the agent (feature code) or a supervisor; null when the agent is unknown.</summary>
     public Task<AgentView?> ActAsync(long agentId, AgentAction action, string? reason) => Ask(() =>
     {

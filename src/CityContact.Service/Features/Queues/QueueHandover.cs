@@ -17,15 +17,23 @@ internal sealed record QueueTick(QueueEntry Entry, string Kind) : Stimulus;
 /// The <c>queue</c> node: the caller waits in a holding bridge with music on hold, hears position and estimated wait
 /// every few seconds, and is connected in a mixing bridge to the agent the dispatcher offers. Runs on the call's own
 /// coroutine (its inbox carries the caller's events, the agent legs' events and the dispatcher's offers).
+/// The caller's place is kept on the channel (<see cref="QueuePlace"/>) and both bridges have ids derived from the
+/// channel's, so that after a restart the next instance finds the caller, their place and their bridges again.
 /// </summary>
 public sealed partial class QueueHandover(
     QueueDispatcher dispatcher, ICallbackScheduler callbacks, AsteriskConnection asterisk, QueueCallLog callLog, PromptCatalog prompts, IOptions<QueueOptions> options,
-    TimeProvider time, IServiceProvider services, ILogger<QueueHandover> logger) : ICallHandover
+    TimeProvider time, IServiceProvider services, ILogger<QueueHandover> logger) : ICallHandover, IResumableHandover
 {
     private AriRestClient Ari => asterisk.Ari.Rest;
 
     // The IVR app owns the routing of the agent legs' events; resolved late because it depends on this handover.
     private IvrApp Ivr => services.GetRequiredService<IvrApp>();
+
+    /// <summary>The caller's holding bridge; the same id in every instance, so that the next one finds it after a restart.</summary>
+    public static string HoldingBridgeId(string channelId) => $"queue-{channelId}";
+
+    /// <summary>The caller's bridge with the agent who answered.</summary>
+    public static string AgentBridgeId(string channelId) => $"agent-{channelId}";
 
     public async Task<string?> HandOverAsync(CallHandler call, FlowNode node, CancellationToken ct)
     {
@@ -37,23 +45,106 @@ public sealed partial class QueueHandover(
         {
             return await OverflowAsync(call, node, "unknown-queue", ct);
         }
-        var entry = new CallerEntry(call, queue, priority, time.GetUtcNow());
+        var place = new QueuePlace(call.Path.Count > 0 ? call.Path[^1] : "", call.Language, queue.Code, priority, time.GetUtcNow(), null);
+        return await WaitAsync(call, node, queue, place, resumed: false, ct);
+    }
+
+    public async Task<HandoverPlace?> ReclaimAsync(string channelId, CancellationToken ct)
+    {
+        string value;
+        try
+        {
+            value = await Ari.Channels.GetVariableAsync(channelId, QueuePlace.Variable, ct);
+        }
+        catch (AriNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is AriException or HttpRequestException)
+        {
+            LogPlaceUnreadable(channelId, e.Message);
+            return null;
+        }
+        if (value.Length == 0)
+        {
+            return null;
+        }
+        if (QueuePlace.Parse(value) is not { } place)
+        {
+            LogPlaceUnreadable(channelId, "malformed " + QueuePlace.Variable);
+            return null;
+        }
+        if (place.Talk is { } talk)
+        {
+            dispatcher.TalkResumed(talk.AgentId);
+        }
+        return place;
+    }
+
+    public async Task<string?> ResumeAsync(CallHandler call, HandoverPlace place, CancellationToken ct)
+    {
+        var at = (QueuePlace)place;
+        await dispatcher.Loaded;
+        // The node as the live flow has it (its overflow), or as the place describes it when the flow changed meanwhile.
+        var node = call.Flow.Definition.Nodes.GetValueOrDefault(at.NodeId) is { Kind: NodeKinds.Queue } known && known.Queue == at.Queue
+            ? known
+            : new FlowNode { Kind = NodeKinds.Queue, Queue = at.Queue, Priority = at.Priority };
+        var queue = await dispatcher.QueueAsync(at.Queue, ct);
+        if (at.Talk is { } talk)
+        {
+            return await ResumeTalkAsync(call, queue, at, talk, ct);
+        }
+        call.Step("queue.resumed", new { queue = at.Queue, priority = at.Priority, waitMs = (long)(time.GetUtcNow() - at.JoinedAt).TotalMilliseconds });
+        if (queue is null)
+        {
+            await LeaveQueueAsync(call, HoldingBridgeId(call.ChannelId), ct);
+            return await OverflowAsync(call, node, "unknown-queue", ct);
+        }
+        return await WaitAsync(call, node, queue, at, resumed: true, ct);
+    }
+
+    /// <summary>
+    /// Waits in the queue at <paramref name="place"/> (its join time and priority order the caller among the others).
+    /// A <paramref name="resumed"/> caller keeps the holding bridge the previous instance left and hears their position at once.
+    /// </summary>
+    private async Task<string?> WaitAsync(CallHandler call, FlowNode node, Queue queue, QueuePlace place, bool resumed, CancellationToken ct)
+    {
+        var priority = place.Priority;
+        var entry = new CallerEntry(call, queue, priority, place.JoinedAt);
         var joined = await dispatcher.JoinAsync(entry);
         if (joined != JoinResult.Joined)
         {
             Record(entry, null, null);
+            if (resumed)
+            {
+                await LeaveQueueAsync(call, HoldingBridgeId(call.ChannelId), ct);
+            }
             return await OverflowAsync(call, node, joined == JoinResult.Full ? "queue-full" : "no-agents", ct);
         }
-        var bridge = await Ari.Bridges.CreateAsync("holding", Guid.NewGuid().ToString("N"), $"queue-{call.ChannelId}", ct);
+        var bridgeId = HoldingBridgeId(call.ChannelId);
         var outcome = "abandoned";
         try
         {
-            await Ari.Bridges.AddChannelAsync(bridge.Id, call.ChannelId, "participant", ct).IgnoreNotFound();
-            await Ari.Bridges.StartMohAsync(bridge.Id, null, ct);
+            if (!resumed)
+            {
+                // Written before the caller hears the music: whoever finds them waiting also finds their place.
+                await Ari.Channels.SetVariableAsync(call.ChannelId, QueuePlace.Variable, place.Format(), ct).IgnoreNotFound();
+            }
+            if (!resumed || !await StillHeldAsync(bridgeId, call.ChannelId, ct))
+            {
+                await CreateBridgeAsync("holding", bridgeId, ct);
+                await Ari.Bridges.AddChannelAsync(bridgeId, call.ChannelId, "participant", ct).IgnoreNotFound();
+                await Ari.Bridges.StartMohAsync(bridgeId, null, ct);
+            }
+            if (resumed)
+            {
+                await AnnounceAsync(entry, ct);
+            }
             using var announce = time.CreateTimer(_ => call.Post(new QueueTick(entry, "announce")), null,
                 TimeSpan.FromSeconds(options.Value.AnnounceEverySeconds), TimeSpan.FromSeconds(options.Value.AnnounceEverySeconds));
+            var maxWaitLeft = place.JoinedAt + TimeSpan.FromSeconds(queue.MaxWaitSeconds) - time.GetUtcNow();
             using var maxWait = time.CreateTimer(_ => call.Post(new QueueTick(entry, "max-wait")), null,
-                TimeSpan.FromSeconds(queue.MaxWaitSeconds), Timeout.InfiniteTimeSpan);
+                maxWaitLeft > TimeSpan.Zero ? maxWaitLeft : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
             while (true)
             {
                 var stimulus = await call.NextAsync(ct);
@@ -64,8 +155,8 @@ public sealed partial class QueueHandover(
                         if (agent is not null)
                         {
                             outcome = "answered";
-                            await Ari.Bridges.DestroyAsync(bridge.Id, ct).IgnoreNotFound();
-                            return await TalkAsync(entry, agent.Value.Line, agent.Value.LegId, ct);
+                            await Ari.Bridges.DestroyAsync(bridgeId, ct).IgnoreNotFound();
+                            return await TalkAsync(entry, place, agent.Value.Line, agent.Value.LegId, ct);
                         }
                         break;
                     case QueueTick { Kind: "announce" } tick when tick.Entry == entry:
@@ -75,7 +166,7 @@ public sealed partial class QueueHandover(
                         outcome = "overflow";
                         dispatcher.Leave(entry);
                         Record(entry, null, null);
-                        await Ari.Bridges.DestroyAsync(bridge.Id, ct).IgnoreNotFound();
+                        await LeaveQueueAsync(call, bridgeId, ct);
                         return await OverflowAsync(call, node, "max-wait", ct);
                     case AriStimulus { Message: ChannelDtmfReceived { Digit: "1" } dtmf } when dtmf.Channel.Id == call.ChannelId:
                         // Out of the queue while the caller chooses, so that no offer comes meanwhile; a callback keeps the place.
@@ -91,16 +182,24 @@ public sealed partial class QueueHandover(
                         {
                             outcome = "overflow";
                             Record(entry, null, null);
+                            await LeaveQueueAsync(call, bridgeId, ct);
                             return await OverflowAsync(call, node, "no-agents", ct);
                         }
                         break;
                     case QueueEvicted evicted when evicted.Entry == entry:
                         outcome = "overflow";
                         Record(entry, null, null);
-                        await Ari.Bridges.DestroyAsync(bridge.Id, ct).IgnoreNotFound();
+                        await LeaveQueueAsync(call, bridgeId, ct);
                         return await OverflowAsync(call, node, evicted.Reason, ct);
                 }
             }
+        }
+        catch (OperationCanceledException) when (outcome == "abandoned" && call.IsLeftForNextInstance(ct))
+        {
+            // The service stops with the caller still waiting: the bridge and the place on the channel stay for the next instance.
+            outcome = "left";
+            call.Step("queue.left", new { queue = queue.Code, waitMs = WaitMs(entry) });
+            throw;
         }
         finally
         {
@@ -110,9 +209,55 @@ public sealed partial class QueueHandover(
                 call.Step("queue.abandoned", new { queue = queue.Code, waitMs = WaitMs(entry) });
                 Record(entry, null, null);
             }
-            await Ari.Bridges.DestroyAsync(bridge.Id, CancellationToken.None).IgnoreNotFound();
+            if (outcome != "left")
+            {
+                await Ari.Bridges.DestroyAsync(bridgeId, CancellationToken.None).IgnoreNotFound();
+            }
         }
     }
+
+    /// <summary>Whether the holding bridge the previous instance left still holds the caller (then it is kept, music and all).</summary>
+    private async Task<bool> StillHeldAsync(string bridgeId, string channelId, CancellationToken ct)
+    {
+        var bridge = await Ari.Bridges.GetAsync(bridgeId, ct).IgnoreNotFound();
+        if (bridge is null)
+        {
+            return false;
+        }
+        if (bridge.Channels.Contains(channelId))
+        {
+            return true;
+        }
+        await Ari.Bridges.DestroyAsync(bridgeId, ct).IgnoreNotFound();
+        return false;
+    }
+
+    /// <summary>
+    /// Creates the caller's bridge under its derived id; one of that id left by a previous instance that nobody took back
+    /// (it stopped before writing the caller's place) is replaced.
+    /// </summary>
+    private async Task CreateBridgeAsync(string type, string bridgeId, CancellationToken ct)
+    {
+        try
+        {
+            await Ari.Bridges.CreateAsync(type, bridgeId, bridgeId, ct);
+        }
+        catch (AriConflictException)
+        {
+            await Ari.Bridges.DestroyAsync(bridgeId, ct).IgnoreNotFound();
+            await Ari.Bridges.CreateAsync(type, bridgeId, bridgeId, ct);
+        }
+    }
+
+    /// <summary>Out of the queue for good (overflow): no longer in line, so a restart from now on does not bring the caller back.</summary>
+    private async Task LeaveQueueAsync(CallHandler call, string bridgeId, CancellationToken ct)
+    {
+        await ForgetPlaceAsync(call);
+        await Ari.Bridges.DestroyAsync(bridgeId, ct).IgnoreNotFound();
+    }
+
+    private async Task ForgetPlaceAsync(CallHandler call) =>
+        await Ari.Channels.SetVariableAsync(call.ChannelId, QueuePlace.Variable, null, CancellationToken.None).IgnoreNotFound();
 
     /// <summary>
     /// "Press 1 to confirm your number, or type another followed by #": the request is stored with the caller's place
@@ -143,6 +288,8 @@ public sealed partial class QueueHandover(
         {
             var id = await callbacks.RequestAsync(new CallbackRequest(entry.Queue.DepartmentId, phone, null, null, entry.JoinedAt, entry.Priority), ct);
             call.Step("queue.callback-requested", new { request = id, typed = digit != "1" });
+            // The request keeps the place from now on: a restart must not put the caller back in the queue as well.
+            await ForgetPlaceAsync(call);
             await call.PlayAsync(["callback-confirmed", "goodbye"], interruptible: false, ct);
             call.Finish(CallOutcomes.Callback, "callback-requested");
             return true;
@@ -250,20 +397,26 @@ public sealed partial class QueueHandover(
     }
 
     /// <summary>Caller and agent in a mixing bridge until either hangs up; the call is answered whoever ends it.</summary>
-    private async Task<string?> TalkAsync(CallerEntry entry, AgentLine agent, string legId, CancellationToken ct)
+    private async Task<string?> TalkAsync(CallerEntry entry, QueuePlace place, AgentLine agent, string legId, CancellationToken ct)
     {
         var call = entry.Call;
         var answeredAt = time.GetUtcNow();
         var waitMs = WaitMs(entry);
-        var bridge = await Ari.Bridges.CreateAsync("mixing", Guid.NewGuid().ToString("N"), $"agent-{call.ChannelId}", ct);
+        var bridgeId = AgentBridgeId(call.ChannelId);
         call.Finish(CallOutcomes.Answered, "caller-hangup");
+        var talk = new Conversation(call, entry.Queue, entry.Priority, agent.AgentId, legId, bridgeId, answeredAt, waitMs);
+        var left = false;
         try
         {
+            await CreateBridgeAsync("mixing", bridgeId, ct);
+            // Written before the bridging: an instance that stops in between leaves a place the next one completes.
+            await Ari.Channels.SetVariableAsync(call.ChannelId, QueuePlace.Variable,
+                (place with { Talk = new QueueTalk(agent.AgentId, legId, answeredAt) }).Format(), ct).IgnoreNotFound();
             call.Step("queue.answered", new { agent = agent.AgentId, waitMs });
             AriException? failed = null;
             try
             {
-                await Ari.Bridges.AddChannelsAsync(bridge.Id, [call.ChannelId, legId], null, ct);
+                await Ari.Bridges.AddChannelsAsync(bridgeId, [call.ChannelId, legId], null, ct);
             }
             catch (AriException e)
             {
@@ -283,27 +436,104 @@ public sealed partial class QueueHandover(
                 }
                 throw failed;
             }
-            while (true)
-            {
-                var stimulus = await call.NextAsync(ct);
-                if (stimulus is AriStimulus { Message: StasisEnd or ChannelDestroyed or ChannelHangupRequest } leg && AriEventLanes.KeyOf(leg.Message) == legId)
-                {
-                    call.Finish(CallOutcomes.Answered, "agent-hangup");
-                    return null;
-                }
-            }
+            return await ConverseAsync(talk, ct);
+        }
+        catch (OperationCanceledException) when (call.IsLeftForNextInstance(ct))
+        {
+            left = true;
+            throw;
         }
         finally
         {
-            var talk = time.GetUtcNow() - answeredAt;
-            call.Step("queue.talk-ended", new { agent = agent.AgentId, talkMs = (long)talk.TotalMilliseconds });
-            callLog.Record(new QueuedCall(call.ChannelId, entry.Queue.Id, entry.Queue.DepartmentId, agent.AgentId, waitMs, (long)talk.TotalMilliseconds, entry.Priority > 0));
-            dispatcher.TalkEnded(agent.AgentId, entry.Queue.Id, talk);
-            Ivr.ReleaseLeg(legId);
-            await Ari.Channels.HangupAsync(legId, null, CancellationToken.None).IgnoreNotFound();
-            await Ari.Bridges.DestroyAsync(bridge.Id, CancellationToken.None).IgnoreNotFound();
+            if (!left)
+            {
+                await EndConversationAsync(talk);
+            }
         }
     }
+
+    /// <summary>
+    /// A caller who was talking to an agent when the previous instance stopped: the conversation goes on untouched in its
+    /// mixing bridge, the agent counts as on a call, and when either hangs up the call is closed as answered with the
+    /// wait from the original join and the talk time from the original answer.
+    /// </summary>
+    private async Task<string?> ResumeTalkAsync(CallHandler call, Queue? queue, QueuePlace place, QueueTalk at, CancellationToken ct)
+    {
+        var bridgeId = AgentBridgeId(call.ChannelId);
+        var waitMs = (long)(at.AnsweredAt - place.JoinedAt).TotalMilliseconds;
+        call.Finish(CallOutcomes.Answered, "caller-hangup");
+        // Registered before looking, so that a hangup of the agent from now on reaches this call.
+        Ivr.RegisterLeg(at.LegId, call);
+        var talk = new Conversation(call, queue, place.Priority, at.AgentId, at.LegId, bridgeId, at.AnsweredAt, waitMs);
+        var left = false;
+        try
+        {
+            call.Step("queue.resumed", new { queue = place.Queue, agent = at.AgentId, waitMs, talking = true });
+            if (!await ChannelExistsAsync(at.LegId))
+            {
+                // The agent hung up while no instance was running.
+                call.Finish(CallOutcomes.Answered, "agent-hangup");
+                return null;
+            }
+            var bridge = await Ari.Bridges.GetAsync(bridgeId, ct).IgnoreNotFound();
+            string[] missing = [.. new[] { call.ChannelId, at.LegId }.Where(id => bridge?.Channels.Contains(id) != true)];
+            if (missing.Length > 0)
+            {
+                // The previous instance stopped between the answer and the bridging: this one completes it.
+                if (bridge is null)
+                {
+                    await CreateBridgeAsync("mixing", bridgeId, ct);
+                }
+                await Ari.Bridges.AddChannelsAsync(bridgeId, missing, null, ct);
+            }
+            return await ConverseAsync(talk, ct);
+        }
+        catch (OperationCanceledException) when (call.IsLeftForNextInstance(ct))
+        {
+            left = true;
+            throw;
+        }
+        finally
+        {
+            if (!left)
+            {
+                await EndConversationAsync(talk);
+            }
+        }
+    }
+
+    /// <summary>Caller and agent talking, until the agent's leg goes (the caller's hangup ends the wait by itself).</summary>
+    private static async Task<string?> ConverseAsync(Conversation talk, CancellationToken ct)
+    {
+        while (true)
+        {
+            var stimulus = await talk.Call.NextAsync(ct);
+            if (stimulus is AriStimulus { Message: StasisEnd or ChannelDestroyed or ChannelHangupRequest } leg && AriEventLanes.KeyOf(leg.Message) == talk.LegId)
+            {
+                talk.Call.Finish(CallOutcomes.Answered, "agent-hangup");
+                return null;
+            }
+        }
+    }
+
+    /// <summary>The talk is over: queue columns stored, the agent to wrap-up, the leg hung up and the bridge gone.</summary>
+    private async Task EndConversationAsync(Conversation talk)
+    {
+        var call = talk.Call;
+        var duration = time.GetUtcNow() - talk.AnsweredAt;
+        call.Step("queue.talk-ended", new { agent = talk.AgentId, talkMs = (long)duration.TotalMilliseconds });
+        if (talk.Queue is { } queue)
+        {
+            callLog.Record(new QueuedCall(call.ChannelId, queue.Id, queue.DepartmentId, talk.AgentId, talk.WaitMs, (long)duration.TotalMilliseconds, talk.Priority > 0));
+        }
+        dispatcher.TalkEnded(talk.AgentId, talk.Queue?.Id ?? 0, duration);
+        Ivr.ReleaseLeg(talk.LegId);
+        await Ari.Channels.HangupAsync(talk.LegId, null, CancellationToken.None).IgnoreNotFound();
+        await Ari.Bridges.DestroyAsync(talk.BridgeId, CancellationToken.None).IgnoreNotFound();
+    }
+
+    private sealed record Conversation(
+        CallHandler Call, Queue? Queue, int Priority, long AgentId, string LegId, string BridgeId, DateTimeOffset AnsweredAt, long WaitMs);
 
     private async Task<bool> ChannelExistsAsync(string channelId) =>
         await Ari.Channels.GetAsync(channelId, CancellationToken.None).IgnoreNotFound() is not null;
@@ -324,4 +554,58 @@ public sealed partial class QueueHandover(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ringing agent {AgentId} failed: {Error}")]
     private partial void LogOriginateFailed(long agentId, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {ChannelId}: its queue place could not be read ({Error}); it goes to the fallback")]
+    private partial void LogPlaceUnreadable(string channelId, string error);
 }
+
+/// <summary>
+/// A caller's place in a queue, kept on the channel itself (channel variable <see cref="Variable"/>): Asterisk keeps the
+/// channel, its bridges and its variables while no instance of the service runs, so the next instance reads the place back
+/// and re-adopts the caller where they were. Written on joining, rewritten with <see cref="Talk"/> when an agent answers,
+/// removed when the caller leaves the queue any other way (overflow, callback). The value is comma-separated
+/// (queue, priority, joined unix ms, node, language[, agent id, agent leg, answered unix ms]), each field URI-escaped.
+/// </summary>
+public sealed record QueuePlace(string NodeId, string Language, string Queue, int Priority, DateTimeOffset JoinedAt, QueueTalk? Talk)
+    : HandoverPlace(NodeId, Language)
+{
+    public const string Variable = "CITYCONTACT_QUEUE";
+
+    public string Format()
+    {
+        string[] fields = [Queue, Number(Priority), Number(JoinedAt.ToUnixTimeMilliseconds()), NodeId, Language];
+        if (Talk is { } talk)
+        {
+            fields = [.. fields, Number(talk.AgentId), talk.LegId, Number(talk.AnsweredAt.ToUnixTimeMilliseconds())];
+        }
+        return string.Join(',', fields.Select(Uri.EscapeDataString));
+    }
+
+    /// <summary>The place, or null when the value is not one this format wrote.</summary>
+    public static QueuePlace? Parse(string value)
+    {
+        var fields = value.Split(',').Select(Uri.UnescapeDataString).ToArray();
+        if (fields.Length is not (5 or 8) || fields[0].Length == 0
+            || !int.TryParse(fields[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var priority)
+            || !long.TryParse(fields[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var joined))
+        {
+            return null;
+        }
+        QueueTalk? talk = null;
+        if (fields.Length == 8)
+        {
+            if (!long.TryParse(fields[5], NumberStyles.Integer, CultureInfo.InvariantCulture, out var agent) || fields[6].Length == 0
+                || !long.TryParse(fields[7], NumberStyles.Integer, CultureInfo.InvariantCulture, out var answered))
+            {
+                return null;
+            }
+            talk = new QueueTalk(agent, fields[6], DateTimeOffset.FromUnixTimeMilliseconds(answered));
+        }
+        return new QueuePlace(fields[3], fields[4], fields[0], priority, DateTimeOffset.FromUnixTimeMilliseconds(joined), talk);
+    }
+
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>The agent a queued caller was talking to: who, the agent's leg, and when they answered.</summary>
+public sealed record QueueTalk(long AgentId, string LegId, DateTimeOffset AnsweredAt);
