@@ -57,4 +57,52 @@ public sealed class IvrRestartTests
             await database.DisposeAsync();
         }
     }
+    [Fact]
+    public async Task A_call_that_ended_while_no_instance_ran_is_closed_by_the_next_instance()
+    {
+        await using var sim = await AsteriskSimulator.StartAsync(new SimulatorOptions
+        {
+            AriUser = "cc-restart",
+            AriPassword = Guid.NewGuid().ToString("N"),
+            DefaultMediaLength = TimeSpan.FromMilliseconds(30),
+            Time = new ScaledTimeProvider(1, IvrHost.WednesdayMorning),
+        }, Ct);
+        var database = new DatabaseFixture();
+        await database.InitializeAsync();
+        var settings = new Dictionary<string, string?> { ["Ivr:HangUpCallsOnStop"] = "false" };
+        try
+        {
+            await using var first = await IvrHost.StartAsync(settings: settings, externalSimulator: sim, sharedDatabase: database);
+            var gone = sim.Trunk.Dial("+40256000081", "0256969");
+            var staying = sim.Trunk.Dial("+40256000082", "0256969");
+            await gone.WaitForPlaybackAsync(2, Ct);
+            await staying.WaitForPlaybackAsync(2, Ct);
+            await first.Recorder.WaitUntilStoredAsync(Ct);
+            await first.DisposeAsync();
+            await gone.HangUpAsync(Ct);
+
+            await using var second = await IvrHost.StartAsync(settings: settings, externalSimulator: sim, sharedDatabase: database);
+            var (call, timeline) = await second.EndedCallAsync(gone.ChannelId, Ct);
+            while (call.Outcome is null)
+            {
+                // The next instance closes such rows once it has listed Asterisk's channels, shortly after start.
+                await Task.Delay(20, Ct);
+                (call, timeline) = await second.EndedCallAsync(gone.ChannelId, Ct);
+            }
+            Assert.Equal(CallOutcomes.Abandoned, call.Outcome);
+            Assert.Equal("ended-while-service-down", call.HangupCause);
+            // It ends at its last known step (the instance leaving it), not when the next instance noticed.
+            Assert.Equal(timeline.Single(e => e.Type == "left").At, call.EndedAt);
+            Assert.Single(timeline, e => e.Type == "ended");
+            Assert.DoesNotContain(timeline, e => e.Type == "readopted");
+
+            await staying.HangUpAsync(Ct);
+            var (other, _) = await second.EndedCallAsync(staying.ChannelId, Ct);
+            Assert.NotEqual("ended-while-service-down", other.HangupCause);
+        }
+        finally
+        {
+            await database.DisposeAsync();
+        }
+    }
 }

@@ -14,14 +14,14 @@ public sealed class ReportEmailTests(SeededCity city, SmtpServer smtp) : IClassF
 
     public Task InitializeAsync()
     {
-        service = new ServiceFactory(city.ConnectionString, new Dictionary<string, string?>
+        service = new ServiceFactory(city.ConnectionString, SeededCity.ServiceSettings(new Dictionary<string, string?>
         {
             ["Smtp:Host"] = "127.0.0.1",
             ["Smtp:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Smtp:From"] = "rapoarte@primaria.example",
             ["City:Culture"] = "ro-RO",
             ["City:DefaultLanguage"] = "ro",
-        });
+        }));
         return Task.CompletedTask;
     }
 
@@ -122,13 +122,13 @@ public sealed class ReportEmailTests(SeededCity city, SmtpServer smtp) : IClassF
     public async Task A_report_that_cannot_be_delivered_is_retried_and_recorded_as_failed()
     {
         var closedPort = SmtpServer.FreePort();
-        await using var unreachable = new ServiceFactory(city.ConnectionString, new Dictionary<string, string?>
+        await using var unreachable = new ServiceFactory(city.ConnectionString, SeededCity.ServiceSettings(new Dictionary<string, string?>
         {
             ["Smtp:Host"] = "127.0.0.1",
             ["Smtp:Port"] = closedPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Reports:SendAttempts"] = "3",
             ["Reports:SendRetryDelay"] = "00:00:00.050",
-        });
+        }));
         var client = unreachable.ClientWithKey(ServiceFactory.AdminKey);
 
         var response = await client.PostAsJsonAsync("/api/reports/send", new { kind = "daily", date = "2026-03-10", recipients = Mayor });

@@ -15,7 +15,7 @@ public sealed class ReportsApiTests(SeededCity city) : IClassFixture<SeededCity>
 
     public Task InitializeAsync()
     {
-        service = new ServiceFactory(city.ConnectionString);
+        service = new ServiceFactory(city.ConnectionString, SeededCity.ServiceSettings());
         return Task.CompletedTask;
     }
 
@@ -76,7 +76,7 @@ public sealed class ReportsApiTests(SeededCity city) : IClassFixture<SeededCity>
         Assert.Equal([city.Taxes], schedule.DepartmentIds);
 
         await service.DisposeAsync();
-        service = new ServiceFactory(city.ConnectionString);
+        service = new ServiceFactory(city.ConnectionString, SeededCity.ServiceSettings());
         admin = service.ClientWithKey(ServiceFactory.AdminKey);
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/api/reports/schedules/{schedule.Id}")).StatusCode);
         var (cron, zone) = await CronTriggerAsync(schedule.Id);

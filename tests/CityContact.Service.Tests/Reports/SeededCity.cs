@@ -12,6 +12,26 @@ namespace CityContact.Service.Tests.Reports;
 /// </summary>
 public sealed class SeededCity : DatabaseFixture
 {
+    /// <summary>
+    /// The service for the report tests runs with an Asterisk that is not there: reports need no telephony, and with one
+    /// (the in-process simulator) the service would close the seeded in-progress call at start, as it closes every open
+    /// row whose channel Asterisk no longer has; this channel exists only in the seed.
+    /// </summary>
+    public static Dictionary<string, string?> ServiceSettings(IReadOnlyDictionary<string, string?>? more = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Ari:Url"] = "http://127.0.0.1:9/ari",
+            ["Ari:User"] = "reports",
+            ["Ari:Password"] = "reports-tests-have-no-asterisk",
+        };
+        foreach (var (key, value) in more ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+        return settings;
+    }
+
     public static readonly DateOnly Day = new(2026, 3, 10);
 
     public long Taxes { get; private set; }

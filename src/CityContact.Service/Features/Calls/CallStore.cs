@@ -122,6 +122,28 @@ public sealed class CallStore(NpgsqlDataSource dataSource)
         return true;
     }
 
+    /// <summary>
+    /// Closes the rows of calls that ended while no instance was watching (a crash, or a stop that left them in the
+    /// Stasis app, then a hang-up before the next start): open, started before <paramref name="startedBefore"/> and
+    /// no longer among Asterisk's channels. They end at their last recorded step, answered when an agent had taken them,
+    /// else abandoned, with cause <c>ended-while-service-down</c>; each gets its "ended" step. Returns how many.
+    /// </summary>
+    public async Task<int> CloseVanishedAsync(IReadOnlyCollection<string> liveChannelIds, DateTimeOffset startedBefore, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            WITH closed AS (
+                UPDATE calls c SET
+                    ended_at = greatest(c.started_at, coalesce((SELECT max(e.at) FROM call_events e WHERE e.call_id = c.id), c.started_at)),
+                    outcome = CASE WHEN c.agent_id IS NOT NULL THEN 'answered' ELSE 'abandoned' END,
+                    hangup_cause = 'ended-while-service-down'
+                WHERE c.ended_at IS NULL AND c.started_at < @startedBefore AND NOT (c.channel_id = ANY (@live))
+                RETURNING c.id, c.ended_at, c.outcome)
+            INSERT INTO call_events (call_id, at, type, data)
+            SELECT id, ended_at, 'ended', jsonb_build_object('outcome', outcome, 'hangupCause', 'ended-while-service-down') FROM closed
+            """, new { live = liveChannelIds.ToArray(), startedBefore = startedBefore.UtcDateTime }, cancellationToken: ct));
+    }
+
     public async Task<Call?> GetAsync(long id, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);

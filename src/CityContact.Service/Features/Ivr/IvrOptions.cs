@@ -30,7 +30,7 @@ public sealed class IvrOptions
     /// beside this one) to re-adopt: a caller waiting in a queue goes back to their place, one talking to an agent stays
     /// connected, any other goes to the operator fallback. Rolling restarts without dropping callers.
     /// </summary>
-    public bool HangUpCallsOnStop { get; set; } = true;
+    public bool HangUpCallsOnStop { get; set; }
 
     /// <summary>How often the live flows and schedules are re-read, so another instance's publish reaches this one.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);

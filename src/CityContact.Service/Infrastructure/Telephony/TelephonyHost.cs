@@ -1,3 +1,4 @@
+using CityContact.Service.Features.Calls;
 using CityContact.Service.Features.Ivr;
 using CityContact.Telephony.Ami;
 using CityContact.Telephony.Ari;
@@ -10,10 +11,14 @@ namespace CityContact.Service.Infrastructure.Telephony;
 /// Runs the ARI client (events → ordered dispatcher → the IVR's Stasis app; re-adoption after each reconnect and once at
 /// start) and the AMI client for the life of the service, and exports their connection states.
 /// </summary>
-public sealed partial class TelephonyHost(AsteriskConnection asterisk, IvrApp ivr, ILogger<TelephonyHost> logger) : BackgroundService
+public sealed partial class TelephonyHost(AsteriskConnection asterisk, IvrApp ivr, CallStore calls, TimeProvider time, ILogger<TelephonyHost> logger)
+    : BackgroundService
 {
     private static readonly Gauge AriConnected = Metrics.CreateGauge("citycontact_ari_connected", "1 while the ARI event WebSocket is connected.");
     private static readonly Gauge AmiConnected = Metrics.CreateGauge("citycontact_ami_connected", "1 while the AMI session is logged in.");
+
+    // Cancels the start-up re-adoption at shutdown (it runs outside ExecuteAsync so that start can wait for it).
+    private readonly CancellationTokenSource _stopping = new();
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -35,6 +40,14 @@ public sealed partial class TelephonyHost(AsteriskConnection asterisk, IvrApp iv
             await connected.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
         }
         asterisk.Ari.Events.StateChanged -= OnState;
+        // Calls left in the app by a previous run of the service get no new StasisStart: look for them once connected.
+        // With the in-process simulator that is now, and start waits for it: nothing the service does next (or a test
+        // writes) can race the closing of rows left open.
+        var readopt = Task.Run(() => ReadoptAtStartAsync(_stopping.Token), CancellationToken.None);
+        if (asterisk.Simulator is not null)
+        {
+            await readopt.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -47,8 +60,6 @@ public sealed partial class TelephonyHost(AsteriskConnection asterisk, IvrApp iv
             await ami.StartAsync(stoppingToken);
             _ = Task.Run(() => WatchAmiAsync(ami, stoppingToken), CancellationToken.None);
         }
-        // Calls left in the app by a previous run of the service get no new StasisStart: look for them once connected.
-        _ = Task.Run(() => ReadoptAtStartAsync(stoppingToken), CancellationToken.None);
         await ari.RunAsync(ivr.HandleAsync, stoppingToken);
     }
 
@@ -61,6 +72,7 @@ public sealed partial class TelephonyHost(AsteriskConnection asterisk, IvrApp iv
                 await Task.Delay(TimeSpan.FromMilliseconds(50), ct);
             }
             await ivr.ReadoptAsync(ct);
+            await CloseVanishedCallsAsync(ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -68,6 +80,29 @@ public sealed partial class TelephonyHost(AsteriskConnection asterisk, IvrApp iv
         catch (Exception e) when (e is AriException or HttpRequestException)
         {
             LogReadoptFailed(e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Rows still open from a previous run whose channel Asterisk no longer has: the caller hung up while no instance
+    /// was running. Every call gets an outcome. Only rows started before the listing are considered, so a call
+    /// arriving meanwhile is never closed; another instance's live calls are in the listing and stay open.
+    /// </summary>
+    private async Task CloseVanishedCallsAsync(CancellationToken ct)
+    {
+        var listedAt = time.GetUtcNow();
+        var live = await asterisk.Ari.Rest.Channels.ListAsync(ct);
+        try
+        {
+            var closed = await calls.CloseVanishedAsync([.. live.Select(c => c.Id)], listedAt, ct);
+            if (closed > 0)
+            {
+                LogVanishedClosed(closed);
+            }
+        }
+        catch (Npgsql.NpgsqlException e)
+        {
+            LogVanishedFailed(e.Message);
         }
     }
 
@@ -93,6 +128,7 @@ public sealed partial class TelephonyHost(AsteriskConnection asterisk, IvrApp iv
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync();
         await base.StopAsync(cancellationToken);
         // Stopping the event loop cancels every call handler, which then releases its playback, bridges and channel
         // over ARI and hands its last records to the recorder. Wait for that here: the container disposes the ARI
@@ -112,8 +148,20 @@ public sealed partial class TelephonyHost(AsteriskConnection asterisk, IvrApp iv
         }
     }
 
+    public override void Dispose()
+    {
+        _stopping.Dispose();
+        base.Dispose();
+    }
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shutdown timeout: {Count} call handlers were still ending")]
     private partial void LogHandlersStillRunning(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} calls ended while no instance was running: their rows are closed")]
+    private partial void LogVanishedClosed(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Closing the rows of calls that ended while the service was down failed: {Error}")]
+    private partial void LogVanishedFailed(string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Looking for calls left in the Stasis app failed: {Error}")]
     private partial void LogReadoptFailed(string error);
