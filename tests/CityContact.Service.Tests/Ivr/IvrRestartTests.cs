@@ -10,22 +10,26 @@ public sealed class IvrRestartTests
 {
     private static CancellationToken Ct => TestContext.Timeout(40);
 
+    private static readonly Dictionary<string, string?> Settings = new() { ["Ivr:HangUpCallsOnStop"] = "false" };
+
+    /// <summary>The Asterisk both instances talk to, outliving the first.</summary>
+    private static Task<AsteriskSimulator> StartSimulatorAsync() => AsteriskSimulator.StartAsync(new SimulatorOptions
+    {
+        AriUser = "cc-restart",
+        AriPassword = Guid.NewGuid().ToString("N"),
+        DefaultMediaLength = TimeSpan.FromMilliseconds(30),
+        Time = new ScaledTimeProvider(1, IvrHost.WednesdayMorning),
+    }, Ct);
+
     [Fact]
     public async Task Calls_left_in_the_stasis_app_by_a_stopped_instance_are_readopted_by_the_next_and_their_rows_completed()
     {
-        await using var sim = await AsteriskSimulator.StartAsync(new SimulatorOptions
-        {
-            AriUser = "cc-restart",
-            AriPassword = Guid.NewGuid().ToString("N"),
-            DefaultMediaLength = TimeSpan.FromMilliseconds(30),
-            Time = new ScaledTimeProvider(1, IvrHost.WednesdayMorning),
-        }, Ct);
+        await using var sim = await StartSimulatorAsync();
         var database = new DatabaseFixture();
         await database.InitializeAsync();
-        var settings = new Dictionary<string, string?> { ["Ivr:HangUpCallsOnStop"] = "false" };
         try
         {
-            await using var first = await IvrHost.StartAsync(settings: settings, externalSimulator: sim, sharedDatabase: database);
+            await using var first = await IvrHost.StartAsync(settings: Settings, externalSimulator: sim, sharedDatabase: database);
             var callers = Enumerable.Range(0, 3).Select(i => sim.Trunk.Dial($"+4025600007{i}", "0256969")).ToList();
             foreach (var caller in callers)
             {
@@ -36,7 +40,7 @@ public sealed class IvrRestartTests
             Assert.All(callers, c => Assert.False(c.HungUp));
             Assert.Equal(callers.Count, sim.Channels.Count(c => c.InStasis));
 
-            await using var second = await IvrHost.StartAsync(settings: settings, externalSimulator: sim, sharedDatabase: database);
+            await using var second = await IvrHost.StartAsync(settings: Settings, externalSimulator: sim, sharedDatabase: database);
             foreach (var caller in callers)
             {
                 await caller.WaitForHangupAsync(Ct);
@@ -60,19 +64,12 @@ public sealed class IvrRestartTests
     [Fact]
     public async Task A_call_that_ended_while_no_instance_ran_is_closed_by_the_next_instance()
     {
-        await using var sim = await AsteriskSimulator.StartAsync(new SimulatorOptions
-        {
-            AriUser = "cc-restart",
-            AriPassword = Guid.NewGuid().ToString("N"),
-            DefaultMediaLength = TimeSpan.FromMilliseconds(30),
-            Time = new ScaledTimeProvider(1, IvrHost.WednesdayMorning),
-        }, Ct);
+        await using var sim = await StartSimulatorAsync();
         var database = new DatabaseFixture();
         await database.InitializeAsync();
-        var settings = new Dictionary<string, string?> { ["Ivr:HangUpCallsOnStop"] = "false" };
         try
         {
-            await using var first = await IvrHost.StartAsync(settings: settings, externalSimulator: sim, sharedDatabase: database);
+            await using var first = await IvrHost.StartAsync(settings: Settings, externalSimulator: sim, sharedDatabase: database);
             var gone = sim.Trunk.Dial("+40256000081", "0256969");
             var staying = sim.Trunk.Dial("+40256000082", "0256969");
             await gone.WaitForPlaybackAsync(2, Ct);
@@ -81,7 +78,7 @@ public sealed class IvrRestartTests
             await first.DisposeAsync();
             await gone.HangUpAsync(Ct);
 
-            await using var second = await IvrHost.StartAsync(settings: settings, externalSimulator: sim, sharedDatabase: database);
+            await using var second = await IvrHost.StartAsync(settings: Settings, externalSimulator: sim, sharedDatabase: database);
             var (call, timeline) = await second.EndedCallAsync(gone.ChannelId, Ct);
             while (call.Outcome is null)
             {

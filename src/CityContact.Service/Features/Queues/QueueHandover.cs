@@ -405,8 +405,7 @@ public sealed partial class QueueHandover(
         var bridgeId = AgentBridgeId(call.ChannelId);
         call.Finish(CallOutcomes.Answered, "caller-hangup");
         var talk = new Conversation(call, entry.Queue, entry.Priority, agent.AgentId, legId, bridgeId, answeredAt, waitMs);
-        var left = false;
-        try
+        return await HoldAsync(talk, async () =>
         {
             await CreateBridgeAsync("mixing", bridgeId, ct);
             // Written before the bridging: an instance that stops in between leaves a place the next one completes.
@@ -437,19 +436,7 @@ public sealed partial class QueueHandover(
                 throw failed;
             }
             return await ConverseAsync(talk, ct);
-        }
-        catch (OperationCanceledException) when (call.IsLeftForNextInstance(ct))
-        {
-            left = true;
-            throw;
-        }
-        finally
-        {
-            if (!left)
-            {
-                await EndConversationAsync(talk);
-            }
-        }
+        }, ct);
     }
 
     /// <summary>
@@ -465,8 +452,7 @@ public sealed partial class QueueHandover(
         // Registered before looking, so that a hangup of the agent from now on reaches this call.
         Ivr.RegisterLeg(at.LegId, call);
         var talk = new Conversation(call, queue, place.Priority, at.AgentId, at.LegId, bridgeId, at.AnsweredAt, waitMs);
-        var left = false;
-        try
+        return await HoldAsync(talk, async () =>
         {
             call.Step("queue.resumed", new { queue = place.Queue, agent = at.AgentId, waitMs, talking = true });
             if (!await ChannelExistsAsync(at.LegId))
@@ -487,8 +473,21 @@ public sealed partial class QueueHandover(
                 await Ari.Bridges.AddChannelsAsync(bridgeId, missing, null, ct);
             }
             return await ConverseAsync(talk, ct);
+        }, ct);
+    }
+
+    /// <summary>
+    /// Runs a conversation and ends it (agent leg, bridge, wrap-up) whatever happens, except when the service stops and
+    /// leaves the call to the next instance: then caller and agent go on talking untouched.
+    /// </summary>
+    private async Task<string?> HoldAsync(Conversation talk, Func<Task<string?>> converse, CancellationToken ct)
+    {
+        var left = false;
+        try
+        {
+            return await converse();
         }
-        catch (OperationCanceledException) when (call.IsLeftForNextInstance(ct))
+        catch (OperationCanceledException) when (talk.Call.IsLeftForNextInstance(ct))
         {
             left = true;
             throw;
