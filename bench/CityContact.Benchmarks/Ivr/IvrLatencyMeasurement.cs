@@ -63,7 +63,7 @@ public sealed class IvrLatencyMeasurement : IScenarioMeasurement
             await app.StartAsync(ct);
             var sim = app.Services.GetRequiredService<AsteriskConnection>().Simulator!;
             var catalog = app.Services.GetRequiredService<FlowCatalog>();
-            await Until(() => catalog.Loaded && sim.ConnectedApplications.Count > 0, ct);
+            await Sampling.UntilAsync(() => catalog.Loaded && sim.ConnectedApplications.Count > 0, Bound, ct);
 
             // Warm-up: the first calls pay for JIT and for opening the HTTP and PostgreSQL connections.
             const int warmUp = 20;
@@ -71,7 +71,7 @@ public sealed class IvrLatencyMeasurement : IScenarioMeasurement
             {
                 sim.Trunk.Dial($"+40257{i:000000}", "0256969");
             }
-            await Until(() => sim.Playbacks.Count >= warmUp, ct);
+            await Sampling.UntilAsync(() => sim.Playbacks.Count >= warmUp, Bound, ct);
 
             var entered = new ConcurrentDictionary<string, DateTimeOffset>();
             using var subscription = sim.SubscribeStateChanges(change =>
@@ -87,7 +87,7 @@ public sealed class IvrLatencyMeasurement : IScenarioMeasurement
             {
                 sim.Trunk.Dial($"+40256{i:000000}", "0256969");
             }
-            var setUp = await Until(() => sim.Playbacks.Count >= warmUp + calls, ct);
+            var setUp = await Sampling.UntilAsync(() => sim.Playbacks.Count >= warmUp + calls, Bound, ct);
             var elapsed = Stopwatch.GetElapsedTime(started);
 
             var answers = sim.Requests.Where(r => r.Method == "POST" && r.Path.EndsWith("/answer", StringComparison.Ordinal))
@@ -99,8 +99,8 @@ public sealed class IvrLatencyMeasurement : IScenarioMeasurement
             var note = setUp ? $"{answers.Length} calls dialed at once, after {warmUp} warm-up calls" : $"only {sim.Playbacks.Count - warmUp} of {calls} playing after {Bound.TotalSeconds:0} s";
             var figures = new List<MeasuredFigure>
             {
-                new($"{calls:#,0} concurrent calls: StasisStart → answer request, p50", Percentile(answers, 0.50), "ms", note),
-                new($"{calls:#,0} concurrent calls: StasisStart → answer request, p99", Percentile(answers, 0.99), "ms", $"max {answers.LastOrDefault():0.0} ms"),
+                new($"{calls:#,0} concurrent calls: StasisStart → answer request, p50", Sampling.Percentile(answers, 0.50), "ms", note),
+                new($"{calls:#,0} concurrent calls: StasisStart → answer request, p99", Sampling.Percentile(answers, 0.99), "ms", $"max {answers.LastOrDefault():0.0} ms"),
                 new($"{calls:#,0} concurrent calls: set-ups per second", calls / elapsed.TotalSeconds, "calls/s", $"dial → answered and playing the welcome, all {calls:#,0} in {elapsed.TotalSeconds:0.00} s, {ivr.ActiveCalls - warmUp} handlers live"),
             };
             await app.StopAsync(CancellationToken.None);
@@ -112,23 +112,5 @@ public sealed class IvrLatencyMeasurement : IScenarioMeasurement
             await using var admin = NpgsqlDataSource.Create(serverConnectionString);
             await admin.CreateCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)").ExecuteNonQueryAsync(CancellationToken.None);
         }
-    }
-
-    private static double Percentile(double[] sorted, double p) =>
-        sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
-
-    /// <summary>Polls (a benchmark may: the counts change on other threads without a signal); false after <see cref="Bound"/>.</summary>
-    private static async Task<bool> Until(Func<bool> condition, CancellationToken ct)
-    {
-        var started = Stopwatch.GetTimestamp();
-        while (!condition())
-        {
-            if (Stopwatch.GetElapsedTime(started) > Bound)
-            {
-                return false;
-            }
-            await Task.Delay(5, ct);
-        }
-        return true;
     }
 }

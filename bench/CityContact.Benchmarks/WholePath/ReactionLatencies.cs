@@ -190,8 +190,4 @@ internal sealed class ReactionLatencies
 }
 
 /// <summary>Sorted latencies in milliseconds.</summary>
-internal sealed record Reactions(double[] All, IReadOnlyDictionary<string, double[]> ByKind, int Originates, int Unattributed)
-{
-    public static double Percentile(double[] sorted, double p) =>
-        sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
-}
+internal sealed record Reactions(double[] All, IReadOnlyDictionary<string, double[]> ByKind, int Originates, int Unattributed);

@@ -141,7 +141,7 @@ public sealed class WholePathMeasurement : IScenarioMeasurement
         app.UseCityContact();
         await app.StartAsync(ct);
         var catalog = app.Services.GetRequiredService<FlowCatalog>();
-        await Until(() => catalog.Loaded && sim.ConnectedApplications.Contains("citycontact"), ct);
+        await Sampling.UntilAsync(() => catalog.Loaded && sim.ConnectedApplications.Contains("citycontact"), Bound, ct);
 
         using var http = new HttpClient { BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
         http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
@@ -164,13 +164,13 @@ public sealed class WholePathMeasurement : IScenarioMeasurement
         {
             traffic.Dialled(sim.Trunk.Dial($"+40257{i:000000}", Number));
         }
-        if (!await Until(() => traffic.Ended == WarmUpCalls, ct))
+        if (!await Sampling.UntilAsync(() => traffic.Ended == WarmUpCalls, Bound, ct))
         {
             return Failed(calls, $"warm-up: {traffic.Ended} of {WarmUpCalls} calls ended after {Bound.TotalSeconds:0} s");
         }
         var ivrApp = app.Services.GetRequiredService<IvrApp>();
         // The warm-up's last requests (the agent leg's hang-up, the bridge's removal) must not count in the run.
-        await Until(() => ivrApp.ActiveCalls == 0 && sim.Channels.Count == 0, ct);
+        await Sampling.UntilAsync(() => ivrApp.ActiveCalls == 0 && sim.Channels.Count == 0, Bound, ct);
         foreach (var id in agentIds)
         {
             await dispatcher.ActAsync(id, AgentAction.Logout, null);
@@ -187,7 +187,7 @@ public sealed class WholePathMeasurement : IScenarioMeasurement
             dialled.Add(caller.ChannelId);
         }
         traffic.AllDialled();
-        if (!await Until(() => traffic.Parked == calls, ct))
+        if (!await Sampling.UntilAsync(() => traffic.Parked == calls, Bound, ct))
         {
             return Failed(calls, $"{traffic.Parked} of {calls} callers in the queue after {Bound.TotalSeconds:0} s");
         }
@@ -200,14 +200,14 @@ public sealed class WholePathMeasurement : IScenarioMeasurement
         {
             await dispatcher.ActAsync(id, AgentAction.Login, null);
         }
-        var drained = await Until(() => traffic.Ended == WarmUpCalls + calls, ct);
+        var drained = await Sampling.UntilAsync(() => traffic.Ended == WarmUpCalls + calls, Bound, ct);
         var drain = Stopwatch.GetElapsedTime(drainStarted);
         if (!drained)
         {
             return Failed(calls, $"{traffic.Ended - WarmUpCalls} of {calls} calls ended {Bound.TotalSeconds:0} s after the agents logged in ({traffic.Bridged - WarmUpCalls} reached an agent)");
         }
 
-        await Until(() => ivrApp.ActiveCalls == 0, ct);
+        await Sampling.UntilAsync(() => ivrApp.ActiveCalls == 0, Bound, ct);
         await app.Services.GetRequiredService<CallRecorder>().WaitUntilStoredAsync(ct);
         await app.Services.GetRequiredService<QueueCallLog>().WaitUntilStoredAsync(ct);
         await using var connection = await app.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync(ct);
@@ -243,14 +243,14 @@ public sealed class WholePathMeasurement : IScenarioMeasurement
                 $"dial → hung up, every call answered by an agent and stored once; IVR {ivr.TotalSeconds:0.00} s + queue → agent → hang-up {drain.TotalSeconds:0.00} s"),
             new($"{label}: queue → agent → hang-up per second", calls / drain.TotalSeconds, "calls/s",
                 $"from the agents' login; staffing allows at most {staffingBound:#,0}/s (answer {AnswerDelay.TotalMilliseconds:0} ms + talk {Talk.TotalMilliseconds:0} ms + wrap-up {WrapUpSeconds * 1000:0} ms)"),
-            new($"{label}: ARI event → REST reaction, p50", Reactions.Percentile(reactions.All, 0.50), "ms",
+            new($"{label}: ARI event → REST reaction, p50", Sampling.Percentile(reactions.All, 0.50), "ms",
                 $"{reactions.All.Length:#,0} requests; {reactions.Originates:#,0} agent originates and {reactions.Unattributed:#,0} requests naming no channel left out"),
-            new($"{label}: ARI event → REST reaction, p99", Reactions.Percentile(reactions.All, 0.99), "ms", $"max {reactions.All.LastOrDefault():#,0.0} ms"),
+            new($"{label}: ARI event → REST reaction, p99", Sampling.Percentile(reactions.All, 0.99), "ms", $"max {reactions.All.LastOrDefault():#,0.0} ms"),
         };
         foreach (var (kind, values) in reactions.ByKind.Where(k => k.Value.Length >= calls / 2).OrderByDescending(k => k.Value.Length).ThenBy(k => k.Key, StringComparer.Ordinal))
         {
-            figures.Add(new($"{label}: {kind}, p50 / p99", Reactions.Percentile(values, 0.50), "ms",
-                $"p99 {Reactions.Percentile(values, 0.99):#,0.0} ms, {values.Length:#,0} requests"));
+            figures.Add(new($"{label}: {kind}, p50 / p99", Sampling.Percentile(values, 0.50), "ms",
+                $"p99 {Sampling.Percentile(values, 0.99):#,0.0} ms, {values.Length:#,0} requests"));
         }
         figures.Add(new($"{label}: managed memory per active call", (parked - baseline) / (double)calls, "bytes",
             $"GC heap after a full collection with {calls:#,0} callers waiting in the queue ({handlers:#,0} call handlers live), minus before they dialled; service + simulator (its request log included)"));
@@ -307,20 +307,5 @@ public sealed class WholePathMeasurement : IScenarioMeasurement
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
         return GC.GetTotalMemory(forceFullCollection: true);
-    }
-
-    /// <summary>Polls (a benchmark may: the counts change on other threads without a signal); false after <see cref="Bound"/>.</summary>
-    private static async Task<bool> Until(Func<bool> condition, CancellationToken ct)
-    {
-        var started = Stopwatch.GetTimestamp();
-        while (!condition())
-        {
-            if (Stopwatch.GetElapsedTime(started) > Bound)
-            {
-                return false;
-            }
-            await Task.Delay(5, ct);
-        }
-        return true;
     }
 }
