@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using CityContact.Service.Features.Calls;
 using CityContact.Service.Features.Queues;
 using CityContact.Service.Tests.Infrastructure;
 using CityContact.Service.Tests.Ivr;
@@ -256,7 +257,7 @@ public sealed class CallbackCallTests
         await sim.Phone(CitizenEndpoint).HangUpAsync(Ct);
         Assert.Equal(CallbackStates.Reached, (await EndedAsync(host, reachedRequest)).State);
         // Both rows are recorded before the request's outcome is stored; the writers behind them finish here.
-        await host.Services.GetRequiredService<CityContact.Service.Features.Calls.CallRecorder>().WaitUntilStoredAsync(Ct);
+        await host.Services.GetRequiredService<CallRecorder>().WaitUntilStoredAsync(Ct);
         await host.Services.GetRequiredService<QueueCallLog>().WaitUntilStoredAsync(Ct);
 
         using var admin = host.Admin();

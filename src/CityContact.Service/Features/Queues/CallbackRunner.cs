@@ -316,7 +316,7 @@ public sealed partial class CallbackRunner(
                     // The lease was lost (this instance stalled longer than the lease) and another took the request over.
                     return CallbackStates.Failed;
                 }
-                var dialledAt = OpenCallRow(entry, citizen, agent, started);
+                OpenCallRow(entry, citizen, agent, started);
                 DateTimeOffset? answeredAt = null;
                 var attempt = CallbackStates.Failed;
                 string? hungUpBy = null;
@@ -358,7 +358,7 @@ public sealed partial class CallbackRunner(
                 }
                 finally
                 {
-                    CloseCallRow(entry, citizen, agent, dialledAt, answeredAt, answeredAt is null ? HangupCauseOf(attempt) : hungUpBy);
+                    CloseCallRow(entry, citizen, agent, started, answeredAt, answeredAt is null ? HangupCauseOf(attempt) : hungUpBy ?? CallbackStates.Failed);
                 }
             }
             finally
@@ -446,25 +446,24 @@ public sealed partial class CallbackRunner(
     /// of its own in configuration (several numbers reach the IVR, and the callback's originate sets no caller id), and
     /// the agent is who actually places the call. The dialled number is the citizen's, stored as inbound callers are.
     /// </summary>
-    private DateTimeOffset OpenCallRow(CallbackEntry entry, string citizen, AgentLine agent, DateTimeOffset agentAnsweredAt)
+    private void OpenCallRow(CallbackEntry entry, string citizen, AgentLine agent, DateTimeOffset agentAnsweredAt)
     {
         var dialledAt = time.GetUtcNow();
         recorder.Record(new CallOpened(citizen, agent.Endpoint, entry.Request.Phone, prompts.FallbackLanguage, dialledAt, null, CallDirections.Outbound));
         recorder.Step(citizen, agentAnsweredAt, "callback.agent-answered", new { requestId = entry.Request.Id, agentId = agent.AgentId });
         recorder.Step(citizen, dialledAt, "callback.citizen-dialled");
-        return dialledAt;
     }
 
     /// <summary>
     /// Closes the row: answered with the talk time when the citizen picked up, else failed with the attempt's cause; the
-    /// queue's columns carry the department, queue and agent, and the request's wait for that agent.
+    /// queue's columns carry the department, queue and agent, and how long the request waited for that agent.
     /// </summary>
-    private void CloseCallRow(CallbackEntry entry, string citizen, AgentLine agent, DateTimeOffset dialledAt, DateTimeOffset? answeredAt, string? cause)
+    private void CloseCallRow(CallbackEntry entry, string citizen, AgentLine agent, DateTimeOffset agentAnsweredAt, DateTimeOffset? answeredAt, string cause)
     {
         var endedAt = time.GetUtcNow();
         recorder.Record(new CallClosed(citizen, Guid.CreateVersion7(endedAt), endedAt, answeredAt is null ? CallOutcomes.Failed : CallOutcomes.Answered,
             answeredAt, prompts.FallbackLanguage, [], new Dictionary<string, string>(), cause));
-        var waitMs = (long)Math.Max(0, (dialledAt - entry.JoinedAt).TotalMilliseconds);
+        var waitMs = (long)Math.Max(0, (agentAnsweredAt - entry.JoinedAt).TotalMilliseconds);
         callLog.Record(new QueuedCall(citizen, entry.Queue.Id, entry.Queue.DepartmentId, agent.AgentId, waitMs,
             answeredAt is { } answered ? (long)(endedAt - answered).TotalMilliseconds : null, entry.Priority > 0));
     }
