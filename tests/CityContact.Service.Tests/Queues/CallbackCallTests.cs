@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using CityContact.Service.Features.Calls;
 using CityContact.Service.Features.Queues;
 using CityContact.Service.Tests.Infrastructure;
 using CityContact.Service.Tests.Ivr;
@@ -230,6 +231,60 @@ public sealed class CallbackCallTests
             await Task.Delay(20, Ct);
         }
         Assert.Equal(["Callback attempt 1: busy", "Callback attempt 2: reached"], notes);
+    }
+
+    [Fact]
+    public async Task Each_dial_of_a_citizen_leaves_one_outbound_call_row_failed_busy_or_answered_with_the_agent_and_talk_time()
+    {
+        await using var sim = await SimulatorAsync();
+        await using var host = await IvrHost.StartAsync(settings: Settings, externalSimulator: sim);
+        await RegisterPhonesAsync(sim);
+        var agent = await AddAgentAsync(host);
+        await LoginAsync(host, agent);
+        var department = await TaxesAsync(host.Database.ConnectionString);
+        var scheduler = host.Services.GetRequiredService<ICallbackScheduler>();
+        var store = host.Services.GetRequiredService<CallbackStore>();
+
+        sim.Phone(CitizenEndpoint).RejectBusy();
+        var busyRequest = await scheduler.RequestAsync(new CallbackRequest(department, "+40721000661", null, null, IvrHost.WednesdayMorning, 0), Ct);
+        while (await store.GetAsync(busyRequest, Ct) is not { LastOutcome: CallbackStates.Busy })
+        {
+            await Task.Delay(20, Ct);
+        }
+        sim.Phone(CitizenEndpoint).AnswerAfter(TimeSpan.FromMilliseconds(50));
+        var reachedRequest = await scheduler.RequestAsync(new CallbackRequest(department, "+40721000662", null, null, IvrHost.WednesdayMorning, 0), Ct);
+        await sim.WaitUntilAsync(s => s.Bridges.Any(b => b.BridgeType == "mixing" && b.Channels.Length == 2), Ct);
+        await sim.Phone(CitizenEndpoint).HangUpAsync(Ct);
+        Assert.Equal(CallbackStates.Reached, (await EndedAsync(host, reachedRequest)).State);
+        // Both rows are recorded before the request's outcome is stored; the writers behind them finish here.
+        await host.Services.GetRequiredService<CallRecorder>().WaitUntilStoredAsync(Ct);
+        await host.Services.GetRequiredService<QueueCallLog>().WaitUntilStoredAsync(Ct);
+
+        using var admin = host.Admin();
+        var outbound = await admin.GetFromJsonAsync<JsonElement>("/api/calls?direction=outbound", Ct);
+        var legs = OriginatesTo(sim, CitizenEndpoint).Select(r => r.Parameters["channelId"]).ToList();
+        var rows = outbound.GetProperty("items").EnumerateArray().ToList();
+        // Newest first: the answered attempt, then the busy one, each keyed by its citizen leg.
+        Assert.Equal([legs[1], legs[0]], rows.Select(r => r.GetProperty("channelId").GetString()));
+        var (answered, busy) = (rows[0], rows[1]);
+
+        Assert.Equal(("answered", "+40721000662", $"PJSIP/{AgentEndpoint}", "ro", agent, department),
+            (answered.GetProperty("outcome").GetString(), answered.GetProperty("dialedNumber").GetString(), answered.GetProperty("caller").GetString(),
+             answered.GetProperty("language").GetString(), answered.GetProperty("agentId").GetInt64(), answered.GetProperty("departmentId").GetInt64()));
+        Assert.True(answered.GetProperty("talkMs").GetInt64() > 0);
+        Assert.Equal("citizen-hangup", answered.GetProperty("hangupCause").GetString());
+        Assert.Equal(JsonValueKind.Number, answered.GetProperty("queueId").ValueKind);
+
+        Assert.Equal(("failed", "busy", "+40721000661", agent, JsonValueKind.Null),
+            (busy.GetProperty("outcome").GetString(), busy.GetProperty("hangupCause").GetString(), busy.GetProperty("dialedNumber").GetString(),
+             busy.GetProperty("agentId").GetInt64(), busy.GetProperty("talkMs").ValueKind));
+
+        var detail = await admin.GetFromJsonAsync<JsonElement>($"/api/calls/{answered.GetProperty("id").GetInt64()}", Ct);
+        Assert.Equal(["callback.agent-answered", "callback.citizen-dialled", "callback.citizen-answered", "ended"],
+            detail.GetProperty("timeline").EnumerateArray().Select(e => e.GetProperty("type").GetString()));
+        // Not traffic: no inbound row came from either attempt.
+        var inbound = await admin.GetFromJsonAsync<JsonElement>("/api/calls?direction=inbound", Ct);
+        Assert.Equal(0, inbound.GetProperty("total").GetInt64());
     }
 
     [Fact]

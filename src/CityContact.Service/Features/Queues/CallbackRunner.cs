@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using CityContact.Service.Features.Calls;
 using CityContact.Service.Features.Ivr;
 using CityContact.Service.Features.Prompts;
 using CityContact.Service.Features.Tickets;
@@ -37,7 +38,7 @@ public sealed class CallbackEntry(StoredCallback request, Queue queue, DateTimeO
 /// </summary>
 public sealed partial class CallbackRunner(
     CallbackStore store, CallbackTriggers triggers, QueueDispatcher dispatcher, AsteriskConnection asterisk, TicketService tickets,
-    PromptCatalog prompts, IOptions<QueueOptions> options, TimeProvider time, ILogger<CallbackRunner> logger) : BackgroundService, IStasisListener
+    CallRecorder recorder, QueueCallLog callLog, PromptCatalog prompts, IOptions<QueueOptions> options, TimeProvider time, ILogger<CallbackRunner> logger) : BackgroundService, IStasisListener
 {
     public const string CallbackArg = "callback";
 
@@ -315,40 +316,50 @@ public sealed partial class CallbackRunner(
                     // The lease was lost (this instance stalled longer than the lease) and another took the request over.
                     return CallbackStates.Failed;
                 }
-                await OriginateAsync(entry, citizen, endpoint, "citizen", options.Value.CallbackRingSeconds, CancellationToken.None);
-                bool answered;
-                string cause;
+                OpenCallRow(entry, citizen, agent, started);
+                DateTimeOffset? answeredAt = null;
+                var attempt = CallbackStates.Failed;
+                string? hungUpBy = null;
                 try
                 {
-                    (answered, cause) = await CitizenAnswersAsync(entry, citizen, agentLeg, ct);
-                }
-                catch (OperationCanceledException)
-                {
-                    // Stopping while the citizen's phone rings: the attempt counts (they were dialled), the ringing stops.
-                    await ari.Channels.HangupAsync(citizen, null, CancellationToken.None).IgnoreNotFound();
-                    throw;
-                }
-                if (!answered)
-                {
-                    await ari.Channels.HangupAsync(citizen, null, CancellationToken.None).IgnoreNotFound();
-                    return cause;
-                }
-                await store.CitizenAnsweredAsync(request.Id, _instance, CancellationToken.None);
-                var bridge = await ari.Bridges.CreateAsync("mixing", Guid.NewGuid().ToString("N"), $"callback-{request.Id}", CancellationToken.None);
-                try
-                {
-                    await ari.Bridges.AddChannelsAsync(bridge.Id, [agentLeg, citizen], null, CancellationToken.None);
-                    // Once the two talk, a stopping service leaves them be: the call ends when one of them hangs up.
-                    while (await entry.Inbox.Reader.ReadAsync(CancellationToken.None) is not AriStimulus { Message: StasisEnd or ChannelDestroyed or ChannelHangupRequest })
+                    await OriginateAsync(entry, citizen, endpoint, "citizen", options.Value.CallbackRingSeconds, CancellationToken.None);
+                    bool answered;
+                    try
                     {
+                        (answered, attempt) = await CitizenAnswersAsync(entry, citizen, agentLeg, ct);
                     }
+                    catch (OperationCanceledException)
+                    {
+                        // Stopping while the citizen's phone rings: the attempt counts (they were dialled), the ringing stops.
+                        await ari.Channels.HangupAsync(citizen, null, CancellationToken.None).IgnoreNotFound();
+                        throw;
+                    }
+                    if (!answered)
+                    {
+                        await ari.Channels.HangupAsync(citizen, null, CancellationToken.None).IgnoreNotFound();
+                        return attempt;
+                    }
+                    answeredAt = time.GetUtcNow();
+                    recorder.Step(citizen, answeredAt.Value, "callback.citizen-answered");
+                    await store.CitizenAnsweredAsync(request.Id, _instance, CancellationToken.None);
+                    var bridge = await ari.Bridges.CreateAsync("mixing", Guid.NewGuid().ToString("N"), $"callback-{request.Id}", CancellationToken.None);
+                    try
+                    {
+                        await ari.Bridges.AddChannelsAsync(bridge.Id, [agentLeg, citizen], null, CancellationToken.None);
+                        // Once the two talk, a stopping service leaves them be: the call ends when one of them hangs up.
+                        hungUpBy = await HungUpByAsync(entry, citizen);
+                    }
+                    finally
+                    {
+                        await ari.Channels.HangupAsync(citizen, null, CancellationToken.None).IgnoreNotFound();
+                        await ari.Bridges.DestroyAsync(bridge.Id, CancellationToken.None).IgnoreNotFound();
+                    }
+                    return CallbackStates.Reached;
                 }
                 finally
                 {
-                    await ari.Channels.HangupAsync(citizen, null, CancellationToken.None).IgnoreNotFound();
-                    await ari.Bridges.DestroyAsync(bridge.Id, CancellationToken.None).IgnoreNotFound();
+                    CloseCallRow(entry, citizen, agent, started, answeredAt, answeredAt is null ? HangupCauseOf(attempt) : hungUpBy ?? CallbackStates.Failed);
                 }
-                return CallbackStates.Reached;
             }
             finally
             {
@@ -430,6 +441,41 @@ public sealed partial class CallbackRunner(
         }
     }
 
+    /// <summary>
+    /// Opens the outbound row of the citizen's leg. The caller is the agent's endpoint: the city has no single number
+    /// of its own in configuration (several numbers reach the IVR, and the callback's originate sets no caller id), and
+    /// the agent is who actually places the call. The dialled number is the citizen's, stored as inbound callers are.
+    /// </summary>
+    private void OpenCallRow(CallbackEntry entry, string citizen, AgentLine agent, DateTimeOffset agentAnsweredAt)
+    {
+        var dialledAt = time.GetUtcNow();
+        recorder.Record(new CallOpened(citizen, agent.Endpoint, entry.Request.Phone, prompts.FallbackLanguage, dialledAt, null, CallDirections.Outbound));
+        recorder.Step(citizen, agentAnsweredAt, "callback.agent-answered", new { requestId = entry.Request.Id, agentId = agent.AgentId });
+        recorder.Step(citizen, dialledAt, "callback.citizen-dialled");
+    }
+
+    /// <summary>
+    /// Closes the row: answered with the talk time when the citizen picked up, else failed with the attempt's cause; the
+    /// queue's columns carry the department, queue and agent, and how long the request waited for that agent.
+    /// </summary>
+    private void CloseCallRow(CallbackEntry entry, string citizen, AgentLine agent, DateTimeOffset agentAnsweredAt, DateTimeOffset? answeredAt, string cause)
+    {
+        var endedAt = time.GetUtcNow();
+        recorder.Record(new CallClosed(citizen, Guid.CreateVersion7(endedAt), endedAt, answeredAt is null ? CallOutcomes.Failed : CallOutcomes.Answered,
+            answeredAt, prompts.FallbackLanguage, [], new Dictionary<string, string>(), cause));
+        var waitMs = (long)Math.Max(0, (agentAnsweredAt - entry.JoinedAt).TotalMilliseconds);
+        callLog.Record(new QueuedCall(citizen, entry.Queue.Id, entry.Queue.DepartmentId, agent.AgentId, waitMs,
+            answeredAt is { } answered ? (long)(endedAt - answered).TotalMilliseconds : null, entry.Priority > 0));
+    }
+
+    /// <summary>The calls row's hang-up cause of an attempt that did not reach the citizen.</summary>
+    private static string HangupCauseOf(string attempt) => attempt switch
+    {
+        CallbackStates.Busy => "busy",
+        CallbackStates.NoAnswer => "no-answer",
+        _ => "failed",
+    };
+
     private string NewLeg(CallbackEntry entry)
     {
         var legId = Guid.NewGuid().ToString("N");
@@ -459,6 +505,18 @@ public sealed partial class CallbackRunner(
                     return true;
                 case AriStimulus { Message: ChannelDestroyed or StasisEnd } gone when AriEventLanes.KeyOf(gone.Message) == leg:
                     return false;
+            }
+        }
+    }
+
+    /// <summary>Waits until agent or citizen leaves the talk; the calls row's hang-up cause says which.</summary>
+    private static async Task<string> HungUpByAsync(CallbackEntry entry, string citizen)
+    {
+        while (true)
+        {
+            if (await entry.Inbox.Reader.ReadAsync(CancellationToken.None) is AriStimulus { Message: StasisEnd or ChannelDestroyed or ChannelHangupRequest } gone)
+            {
+                return AriEventLanes.KeyOf(gone.Message) == citizen ? "citizen-hangup" : "agent-hangup";
             }
         }
     }
