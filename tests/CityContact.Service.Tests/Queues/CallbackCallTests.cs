@@ -278,6 +278,7 @@ public sealed class CallbackCallTests
         Assert.Equal(("failed", "busy", "+40721000661", agent, JsonValueKind.Null),
             (busy.GetProperty("outcome").GetString(), busy.GetProperty("hangupCause").GetString(), busy.GetProperty("dialedNumber").GetString(),
              busy.GetProperty("agentId").GetInt64(), busy.GetProperty("talkMs").ValueKind));
+        Assert.Equal(JsonValueKind.Null, busy.GetProperty("answeredAt").ValueKind);
 
         var detail = await admin.GetFromJsonAsync<JsonElement>($"/api/calls/{answered.GetProperty("id").GetInt64()}", Ct);
         Assert.Equal(["callback.agent-answered", "callback.citizen-dialled", "callback.citizen-answered", "ended"],

@@ -209,7 +209,7 @@ public sealed partial class CallRecorder : BackgroundService
             WITH closed AS (
                 UPDATE calls SET
                     ended_at = greatest(@EndedAt, started_at), outcome = @Outcome,
-                    answered_at = coalesce(answered_at, greatest(@AnsweredAt, started_at)),
+                    answered_at = coalesce(answered_at, CASE WHEN @AnsweredAt::timestamptz IS NOT NULL THEN greatest(@AnsweredAt, started_at) END),
                     language = @Language, ivr_path = @Path, ivr_variables = @Variables::jsonb, hangup_cause = @HangupCause
                 WHERE channel_id = @ChannelId AND ended_at IS NULL
                 RETURNING id

@@ -67,7 +67,7 @@ public static class QueuesEndpoints
                    count(*) FILTER (WHERE c.outcome = 'abandoned'),
                    count(*) FILTER (WHERE c.outcome = 'answered' AND c.queue_wait_ms <= q.service_level_seconds * 1000)
             FROM calls c JOIN queues q ON q.id = c.queue_id
-            WHERE c.started_at >= @since AND c.queue_id IS NOT NULL
+            WHERE c.started_at >= @since AND c.queue_id IS NOT NULL AND c.direction = 'inbound'
             GROUP BY c.queue_id
             """, new { since = time.GetUtcNow().UtcDateTime.Date }, cancellationToken: ct))).ToDictionary(r => r.QueueId);
         return TypedResults.Ok<IReadOnlyList<QueueRealtime>>([.. live.Select(q =>
