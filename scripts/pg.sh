@@ -14,6 +14,17 @@ as_owner() {
   if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
+# Where the cluster lives: DIR itself, unless we are root and `postgres` cannot reach DIR (a clone under /root or in a
+# private temporary directory): then a directory of its own under /var/lib/postgresql, named after DIR, so that start
+# and stop agree and DIR's owner keeps their permissions.
+home_of() {
+  if [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1 && ! (cd / && runuser -u postgres -- test -x "$(dirname "$dir")"); then
+    echo "/var/lib/postgresql/citycontact/$(printf %s "$dir" | sha256sum | cut -c1-16)"
+  else
+    echo "$dir"
+  fi
+}
+
 free_port() {
   python3 - <<'PY'
 import socket
@@ -29,6 +40,11 @@ case "$cmd" in
       id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
       chown postgres "$dir"
       chmod a+x "$(dirname "$dir")"
+      if [ "$(home_of)" != "$dir" ]; then
+        dir=$(home_of)
+        echo "pg.sh: the postgres user cannot enter ${2}'s directories; the cluster lives in $dir" >&2
+      fi
+      install -d -o postgres -m 0700 "$dir"
     fi
     if [ ! -f "$dir/pgdata/PG_VERSION" ]; then
       as_owner "$bindir/initdb" -D "$dir/pgdata" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
@@ -44,6 +60,7 @@ case "$cmd" in
     echo "Host=127.0.0.1;Port=$port;Username=postgres"
     ;;
   stop)
+    dir=$(home_of)
     if [ -f "$dir/pgdata/postmaster.pid" ]; then
       as_owner "$bindir/pg_ctl" -D "$dir/pgdata" -m fast -w stop >/dev/null || true
     fi
