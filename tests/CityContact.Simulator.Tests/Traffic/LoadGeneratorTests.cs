@@ -11,20 +11,22 @@ public sealed class LoadGeneratorTests
     [Fact]
     public async Task Keeps_the_configured_number_of_calls_up_redials_after_the_hold_time_and_hangs_up_everything_on_stop()
     {
-        var clock = new ScaledTimeProvider(60);
+        // Hold times of 60-90 virtual seconds at 20× are 3-4.5 real seconds: longer than dialling 100 calls takes on a
+        // loaded runner, so none has ended and redialled before the first counts are read (at 60× one had, once).
+        var clock = new ScaledTimeProvider(20);
         await using var sim = await AsteriskSimulator.StartAsync(new SimulatorOptions { Time = clock, DefaultMediaLength = TimeSpan.FromHours(1) });
         await using var app = await FakeStasisApp.StartAsync(sim, async call =>
         {
             await call.AnswerAsync();
             await call.PlayAsync("sound:long-prompt");
         });
-        var load = LoadGenerator.Start(sim, new LoadOptions { HoldTime = DurationRange.Seconds(20, 40), Seed = 1 }, 100);
+        var load = LoadGenerator.Start(sim, new LoadOptions { HoldTime = DurationRange.Seconds(60, 90), Seed = 1 }, 100);
 
         await sim.WaitUntilAsync(_ => load.Counters.Answered >= 100).WaitAsync(Wait);
         Assert.Equal(100, load.Counters.ReachedStasis);
         Assert.InRange(sim.Channels.Count, 95, 100);
 
-        // Hold times of 20-40 virtual seconds: every first call ends and is replaced.
+        // Every first call ends and is replaced.
         await sim.WaitUntilAsync(_ => load.Counters.EndedByCaller >= 100 && load.Counters.Answered >= 200).WaitAsync(Wait);
         Assert.InRange(sim.Channels.Count, 90, 100);
         Assert.Equal(0, load.Counters.EndedByApplication);
