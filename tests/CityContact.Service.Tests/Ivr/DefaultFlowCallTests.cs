@@ -18,9 +18,9 @@ public sealed class DefaultFlowCallTests : IAsyncLifetime
         await _host.DisposeAsync();
     }
 
-    private async Task<SimulatedCaller> ReachMainMenuAsync(string language = "1")
+    private async Task<SimulatedCaller> ReachMainMenuAsync(string language = "1", IvrHost? host = null)
     {
-        var caller = _host.Sim.Trunk.Dial("+40256000001", CityNumber);
+        var caller = (host ?? _host).Sim.Trunk.Dial("+40256000001", CityNumber);
         await caller.WaitForPlaybackAsync(2, Ct); // choose-language
         await caller.PressAsync(language, Ct);
         await caller.WaitForPlaybackAsync(3, Ct); // main-menu
@@ -51,13 +51,15 @@ public sealed class DefaultFlowCallTests : IAsyncLifetime
     [Fact]
     public async Task A_digit_during_the_menu_prompt_stops_it_and_counts_as_the_choice()
     {
-        var caller = await ReachMainMenuAsync();
-        var menuPlayback = _host.Sim.Playbacks.Single(p => p.MediaUri.EndsWith("/main-menu", StringComparison.Ordinal)).Id;
+        // Prompts of 2 s, not the class's 30 ms: the digit must land while the menu still plays, even on a loaded runner.
+        await using var host = await IvrHost.StartAsync(settings: new Dictionary<string, string?> { ["Simulator:DefaultMediaLengthMs"] = "2000" });
+        var caller = await ReachMainMenuAsync(host: host);
+        var menuPlayback = host.Sim.Playbacks.Single(p => p.MediaUri.EndsWith("/main-menu", StringComparison.Ordinal)).Id;
         await caller.PressAsync("2", Ct);
         await caller.WaitForHangupAsync(Ct);
 
-        var (call, timeline) = await _host.EndedCallAsync(caller.ChannelId, Ct);
-        Assert.Contains(_host.Sim.Requests, r => r.Method == "DELETE" && r.Path.EndsWith("/playbacks/" + menuPlayback, StringComparison.Ordinal));
+        var (call, timeline) = await host.EndedCallAsync(caller.ChannelId, Ct);
+        Assert.Contains(host.Sim.Requests, r => r.Method == "DELETE" && r.Path.EndsWith("/playbacks/" + menuPlayback, StringComparison.Ordinal));
         Assert.Contains(timeline, e => e.Type == "barge-in" && e.Data.Contains("\"2\"", StringComparison.Ordinal));
         Assert.Equal("documents", call.IvrPath[^1]);
     }
