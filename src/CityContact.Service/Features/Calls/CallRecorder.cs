@@ -39,7 +39,8 @@ public sealed class CallRecorderOptions
 /// Write-behind for call rows and timelines: a call never waits on PostgreSQL. Records go into a bounded queue and
 /// one writer stores them in batches, retrying a failed batch until the database answers again (every statement
 /// is idempotent: rows keyed by channel id, events by their uid). When the queue is full the oldest record is
-/// dropped, logged and counted in <c>citycontact_call_records_dropped_total</c>.
+/// dropped, logged and counted in <c>citycontact_call_records_dropped_total</c>. A record the database refuses (a
+/// constraint, a malformed value) is set aside, logged and counted in <c>citycontact_call_records_refused_total</c>.
 /// </summary>
 public sealed partial class CallRecorder : BackgroundService
 {
@@ -49,6 +50,8 @@ public sealed partial class CallRecorder : BackgroundService
         "citycontact_call_records_written_total", "Call rows and events stored by the write-behind writer.");
     private static readonly Counter Retries = Metrics.CreateCounter(
         "citycontact_call_records_retries_total", "Batches retried because the database failed.");
+    private static readonly Counter Refused = Metrics.CreateCounter(
+        "citycontact_call_records_refused_total", "Call rows and events the database refused (a constraint or a malformed value): set aside, logged.");
     private static readonly Gauge Waiting = Metrics.CreateGauge(
         "citycontact_call_records_waiting", "Call rows and events waiting for the database.");
 
@@ -59,6 +62,7 @@ public sealed partial class CallRecorder : BackgroundService
     private readonly Channel<CallRecord> _queue;
     private long _pending;
     private long _dropped;
+    private long _refused;
 
     public CallRecorder(NpgsqlDataSource dataSource, IOptions<CallRecorderOptions> options, TimeProvider time, ILogger<CallRecorder> logger)
     {
@@ -75,6 +79,9 @@ public sealed partial class CallRecorder : BackgroundService
     public long Pending => Interlocked.Read(ref _pending);
 
     public long DroppedCount => Interlocked.Read(ref _dropped);
+
+    /// <summary>Records the database refused and that were set aside (see the log for which and why).</summary>
+    public long RefusedCount => Interlocked.Read(ref _refused);
 
     /// <summary>Never blocks: a full queue drops its oldest record instead.</summary>
     public void Record(CallRecord record)
@@ -156,16 +163,30 @@ public sealed partial class CallRecorder : BackgroundService
     private async Task WriteWithRetryAsync(List<CallRecord> batch, CancellationToken ct)
     {
         var delay = _options.RetryMinDelay;
+        var oneByOne = false;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await WriteAsync(batch, ct);
+                if (oneByOne)
+                {
+                    await WriteEachAsync(batch, ct);
+                }
+                else
+                {
+                    await WriteAsync(batch, ct);
+                }
                 if (attempt > 1)
                 {
                     LogRecovered(batch.Count, attempt);
                 }
                 return;
+            }
+            catch (PostgresException e) when (IsRefused(e) && !oneByOne)
+            {
+                // A record the database refuses fails the same way on every retry: the batch is stored one record at a
+                // time instead, and only the refused ones are set aside, so one bad record never stalls every call's rows.
+                oneByOne = true;
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException or IOException
                                       && !ct.IsCancellationRequested)
@@ -180,6 +201,28 @@ public sealed partial class CallRecorder : BackgroundService
             }
         }
     }
+
+    /// <summary>Each record in its own transaction (every write is idempotent, so a retry of the whole pass is harmless).</summary>
+    private async Task WriteEachAsync(List<CallRecord> batch, CancellationToken ct)
+    {
+        foreach (var record in batch)
+        {
+            try
+            {
+                await WriteAsync([record], ct);
+            }
+            catch (PostgresException e) when (IsRefused(e))
+            {
+                Interlocked.Increment(ref _refused);
+                Refused.Inc();
+                // The constraint's name, never the message: a data error's message can quote the value (a caller's number).
+                LogRefused(record.GetType().Name, record.ChannelId, e.SqlState, e.ConstraintName ?? "no constraint");
+            }
+        }
+    }
+
+    /// <summary>Data exceptions (class 22) and integrity violations (class 23): the same record fails again, whenever.</summary>
+    private static bool IsRefused(PostgresException e) => e.SqlState.StartsWith("22", StringComparison.Ordinal) || e.SqlState.StartsWith("23", StringComparison.Ordinal);
 
     private async Task WriteAsync(List<CallRecord> batch, CancellationToken ct)
     {
@@ -230,6 +273,9 @@ public sealed partial class CallRecorder : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Storing {Count} call records failed (attempt {Attempt}); retrying in {DelayMs} ms")]
     private partial void LogWriteFailed(Exception e, int count, int attempt, int delayMs);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The database refused a {RecordType} of channel {ChannelId} ({SqlState}, {Reason}): set aside, the other records are stored")]
+    private partial void LogRefused(string recordType, string channelId, string sqlState, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stored {Count} call records after {Attempt} attempts")]
     private partial void LogRecovered(int count, int attempt);
