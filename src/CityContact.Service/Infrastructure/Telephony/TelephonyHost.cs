@@ -46,7 +46,15 @@ public sealed partial class TelephonyHost(AsteriskConnection asterisk, IvrApp iv
         var readopt = Task.Run(() => ReadoptAtStartAsync(_stopping.Token), CancellationToken.None);
         if (asterisk.Simulator is not null)
         {
-            await readopt.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+            try
+            {
+                await readopt.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                // Still running (a slow database): the service starts anyway, the re-adoption finishes behind it.
+                LogReadoptSlow();
+            }
         }
     }
 
@@ -156,6 +164,9 @@ public sealed partial class TelephonyHost(AsteriskConnection asterisk, IvrApp iv
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shutdown timeout: {Count} call handlers were still ending")]
     private partial void LogHandlersStillRunning(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Re-adoption at start is taking more than 10 s; starting without waiting for it")]
+    private partial void LogReadoptSlow();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} calls ended while no instance was running: their rows are closed")]
     private partial void LogVanishedClosed(int count);
