@@ -5,6 +5,7 @@ using System.Text.Json;
 using CityContact.Service.Features.Ivr;
 using CityContact.Service.Features.Ivr.Flows;
 using CityContact.Service.Features.Prompts;
+using CityContact.Service.Tests.Infrastructure;
 using CityContact.Service.Tests.Ivr;
 
 namespace CityContact.Service.Tests.Prompts;
@@ -157,32 +158,5 @@ public sealed class PromptsApiTests : IAsyncLifetime, IDisposable
         Assert.Equal(["prompt 'parking-info' has no recording in 'en'"], messages);
         Assert.Equal(HttpStatusCode.OK, published.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await admin.DeleteAsync("/api/ivr/prompts/en/parking-info", Ct)).StatusCode);
-    }
-}
-
-/// <summary>Silent PCM WAV files of any shape.</summary>
-internal static class Wav
-{
-    public static byte[] Silence(int rate, int channels, int bits, int milliseconds)
-    {
-        var dataBytes = rate * channels * (bits / 8) * milliseconds / 1000;
-        using var stream = new MemoryStream();
-        using var writer = new BinaryWriter(stream);
-        writer.Write("RIFF"u8);
-        writer.Write(36 + dataBytes);
-        writer.Write("WAVE"u8);
-        writer.Write("fmt "u8);
-        writer.Write(16);
-        writer.Write((short)1);
-        writer.Write((short)channels);
-        writer.Write(rate);
-        writer.Write(rate * channels * bits / 8);
-        writer.Write((short)(channels * bits / 8));
-        writer.Write((short)bits);
-        writer.Write("data"u8);
-        writer.Write(dataBytes);
-        writer.Write(new byte[dataBytes]);
-        writer.Flush();
-        return stream.ToArray();
     }
 }

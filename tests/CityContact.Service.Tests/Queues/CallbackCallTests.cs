@@ -148,7 +148,7 @@ public sealed class CallbackCallTests
         var recordings = Directory.CreateTempSubdirectory("cc-callback-recordings-");
         try
         {
-            await File.WriteAllBytesAsync(Path.Combine(recordings.FullName, "voicemail-cb-1.wav"), Wav(TimeSpan.FromMilliseconds(400)), Ct);
+            await File.WriteAllBytesAsync(Path.Combine(recordings.FullName, "voicemail-cb-1.wav"), Wav.Tone(400), Ct);
             await using var sim = await SimulatorAsync(recordings.FullName);
             await using var host = await IvrHost.StartAsync(settings: Settings, externalSimulator: sim);
             await RegisterPhonesAsync(sim);
@@ -386,31 +386,5 @@ public sealed class CallbackCallTests
         {
             await database.DisposeAsync();
         }
-    }
-
-    /// <summary>A stored recording as Asterisk writes it: 8 kHz mono 16-bit PCM (a quiet tone).</summary>
-    private static byte[] Wav(TimeSpan length)
-    {
-        var samples = (int)(8000 * length.TotalSeconds);
-        using var stream = new MemoryStream();
-        using var writer = new BinaryWriter(stream);
-        writer.Write("RIFF"u8);
-        writer.Write(36 + (samples * 2));
-        writer.Write("WAVEfmt "u8);
-        writer.Write(16);
-        writer.Write((short)1);
-        writer.Write((short)1);
-        writer.Write(8000);
-        writer.Write(16000);
-        writer.Write((short)2);
-        writer.Write((short)16);
-        writer.Write("data"u8);
-        writer.Write(samples * 2);
-        for (var i = 0; i < samples; i++)
-        {
-            writer.Write((short)(1000 * Math.Sin(2 * Math.PI * 440 * i / 8000)));
-        }
-        writer.Flush();
-        return stream.ToArray();
     }
 }

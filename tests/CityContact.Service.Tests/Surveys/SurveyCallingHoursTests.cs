@@ -6,6 +6,7 @@ using CityContact.Service.Features.Schedules;
 using CityContact.Service.Features.Surveys;
 using CityContact.Service.Features.Tickets;
 using CityContact.Service.Tests.Voicemail;
+using CityContact.Simulator.Scripting;
 using Microsoft.Extensions.DependencyInjection;
 using Quartz;
 
@@ -39,6 +40,14 @@ public sealed class SurveyCallingHoursTests
     /// The city's hours on the host's current day (every week) open five seconds from now, until 16:00 or for <paramref name="openFor"/>:
     /// the ticket is resolved while closed.
     /// </summary>
+    /// <summary>The citizen's phone (Surveys:DialTemplate dials agent2), registered and answering at once.</summary>
+    private static async Task<SimulatedPhone> CitizenPhoneAsync(VoicemailHost host, CancellationToken ct)
+    {
+        var phone = host.Sim.Phone("agent2").AnswerAfter(TimeSpan.Zero);
+        await phone.RegisterAsync(ct);
+        return phone;
+    }
+
     private static async Task<DateTimeOffset> OpenShortlyAsync(VoicemailHost host, CancellationToken ct, TimeSpan? openFor = null)
     {
         var local = TimeZoneInfo.ConvertTime(host.Time.GetUtcNow(), Bucharest);
@@ -112,8 +121,7 @@ public sealed class SurveyCallingHoursTests
     {
         var ct = Ct;
         await using var host = await VoicemailHost.StartAsync(WednesdayMorning, ct, OutboundSurveys);
-        var phone = host.Sim.Phone("agent2").AnswerAfter(TimeSpan.Zero);
-        await phone.RegisterAsync(ct);
+        var phone = await CitizenPhoneAsync(host, ct);
         var opens = await OpenShortlyAsync(host, ct);
         var ticket = await NewTicketAsync(host, ct);
 
@@ -154,8 +162,7 @@ public sealed class SurveyCallingHoursTests
     {
         var ct = Ct;
         await using var host = await VoicemailHost.StartAsync(WednesdayMorning, ct, OutboundSurveys);
-        var phone = host.Sim.Phone("agent2").AnswerAfter(TimeSpan.Zero);
-        await phone.RegisterAsync(ct);
+        var phone = await CitizenPhoneAsync(host, ct);
         await OpenShortlyAsync(host, ct);
         var ticket = await NewTicketAsync(host, ct);
         await ResolveAsync(host, ticket.Id, ct);
@@ -241,8 +248,7 @@ public sealed class SurveyCallingHoursTests
     {
         var ct = Ct;
         await using var host = await VoicemailHost.StartAsync(WednesdayMorning, ct, OutboundSurveys);
-        var phone = host.Sim.Phone("agent2").AnswerAfter(TimeSpan.Zero);
-        await phone.RegisterAsync(ct);
+        var phone = await CitizenPhoneAsync(host, ct);
         var citizen = await host.DialAsync(VoicemailHost.Citizen, "2", ct);
         await citizen.HangUpAsync(ct);
         await host.EndedCallAsync(citizen.ChannelId, ct);

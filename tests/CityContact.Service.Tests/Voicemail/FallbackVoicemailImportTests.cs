@@ -298,7 +298,7 @@ public sealed class FallbackSpool
     /// <summary>A message as app_voicemail leaves it: the 8 kHz 16-bit WAV, then its information file.</summary>
     public SpooledMessage Leave(string file, string msgId, string callerId, int seconds)
     {
-        var audio = Wav(seconds);
+        var audio = Wav.Tone(seconds * 1000, Random.Shared.Next(200, 800));
         var text = FallbackMessageFileTests.AsteriskFile(callerId, msgId, long.Parse(msgId.Split('-')[0], CultureInfo.InvariantCulture), seconds);
         File.WriteAllBytes(Path.Combine(Inbox, file + ".wav"), audio);
         File.WriteAllText(Path.Combine(Inbox, file + ".txt"), text);
@@ -309,37 +309,11 @@ public sealed class FallbackSpool
     {
         if (withAudio)
         {
-            File.WriteAllBytes(Path.Combine(Inbox, file + ".wav"), Wav(1));
+            File.WriteAllBytes(Path.Combine(Inbox, file + ".wav"), Wav.Tone(1000));
         }
         File.WriteAllText(Path.Combine(Inbox, file + ".txt"), text);
     }
 
-    /// <summary>A mono 16-bit PCM WAV at 8 kHz with a tone in it, so that two files differ.</summary>
-    private static byte[] Wav(int seconds)
-    {
-        var samples = 8000 * seconds;
-        using var stream = new MemoryStream();
-        using var writer = new BinaryWriter(stream);
-        writer.Write("RIFF"u8);
-        writer.Write(36 + samples * 2);
-        writer.Write("WAVEfmt "u8);
-        writer.Write(16);
-        writer.Write((short)1);
-        writer.Write((short)1);
-        writer.Write(8000);
-        writer.Write(16000);
-        writer.Write((short)2);
-        writer.Write((short)16);
-        writer.Write("data"u8);
-        writer.Write(samples * 2);
-        var pitch = Random.Shared.Next(200, 800);
-        for (var i = 0; i < samples; i++)
-        {
-            writer.Write((short)(8000 * Math.Sin(2 * Math.PI * pitch * i / 8000)));
-        }
-        writer.Flush();
-        return stream.ToArray();
-    }
 
     public void Delete() => Directory.Delete(_base, recursive: true);
 }

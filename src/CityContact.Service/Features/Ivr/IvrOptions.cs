@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using CityContact.Service.Infrastructure.Configuration;
 
 namespace CityContact.Service.Features.Ivr;
 
@@ -44,22 +45,10 @@ internal sealed class IvrOptionsValidator : IValidateOptions<IvrOptions>
     public ValidateOptionsResult Validate(string? name, IvrOptions options)
     {
         var errors = new List<string>();
-        if (options.DefaultTimeoutMs is < 100 or > 120_000)
-        {
-            errors.Add("Ivr:DefaultTimeoutMs must be between 100 and 120000");
-        }
-        if (options.DefaultInterDigitTimeoutMs is < 100 or > 60_000)
-        {
-            errors.Add("Ivr:DefaultInterDigitTimeoutMs must be between 100 and 60000");
-        }
-        if (options.DefaultMaxRetries is < 0 or > 10)
-        {
-            errors.Add("Ivr:DefaultMaxRetries must be between 0 and 10");
-        }
-        if (options.TransferRingTimeoutSeconds is < 1 or > 300)
-        {
-            errors.Add("Ivr:TransferRingTimeoutSeconds must be between 1 and 300");
-        }
+        errors.RequireBetween("Ivr:DefaultTimeoutMs", options.DefaultTimeoutMs, 100, 120_000);
+        errors.RequireBetween("Ivr:DefaultInterDigitTimeoutMs", options.DefaultInterDigitTimeoutMs, 100, 60_000);
+        errors.RequireBetween("Ivr:DefaultMaxRetries", options.DefaultMaxRetries, 0, 10);
+        errors.RequireBetween("Ivr:TransferRingTimeoutSeconds", options.TransferRingTimeoutSeconds, 1, 300);
         if (options.RefreshInterval <= TimeSpan.Zero)
         {
             errors.Add("Ivr:RefreshInterval must be positive");

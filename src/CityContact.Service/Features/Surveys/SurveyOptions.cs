@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using CityContact.Service.Infrastructure.Configuration;
 
 namespace CityContact.Service.Features.Surveys;
 
@@ -48,18 +49,9 @@ public sealed class SurveyOptionsValidator : IValidateOptions<SurveyOptions>
         {
             errors.Add("Surveys:DialTemplate must be an ARI endpoint such as PJSIP/{number}@trunk");
         }
-        if (options.RingTimeoutSeconds is < 5 or > 120)
-        {
-            errors.Add("Surveys:RingTimeoutSeconds must be between 5 and 120");
-        }
-        if (options.PlaceAttempts is < 1 or > 10)
-        {
-            errors.Add("Surveys:PlaceAttempts must be between 1 and 10");
-        }
-        if (options.RetryMinutes is < 1 or > 240)
-        {
-            errors.Add("Surveys:RetryMinutes must be between 1 and 240");
-        }
+        errors.RequireBetween("Surveys:RingTimeoutSeconds", options.RingTimeoutSeconds, 5, 120);
+        errors.RequireBetween("Surveys:PlaceAttempts", options.PlaceAttempts, 1, 10);
+        errors.RequireBetween("Surveys:RetryMinutes", options.RetryMinutes, 1, 240);
         foreach (var pattern in options.AllowedNumbers ?? [])
         {
             try

@@ -1,3 +1,5 @@
+using CityContact.Service.Infrastructure.Configuration;
+
 namespace CityContact.Service.Features.Voicemail;
 
 /// <summary>Section <c>Voicemail</c>: how long a message may be and how the caller reviews it.</summary>
@@ -52,22 +54,10 @@ public sealed class VoicemailOptionsValidator : IValidateOptions<VoicemailOption
     public ValidateOptionsResult Validate(string? name, VoicemailOptions options)
     {
         var errors = new List<string>();
-        if (options.MaxDurationSeconds is < 5 or > 3600)
-        {
-            errors.Add("Voicemail:MaxDurationSeconds must be between 5 and 3600");
-        }
-        if (options.MaxSilenceSeconds is < 1 or > 60)
-        {
-            errors.Add("Voicemail:MaxSilenceSeconds must be between 1 and 60");
-        }
-        if (options.MaxRerecords is < 0 or > 5)
-        {
-            errors.Add("Voicemail:MaxRerecords must be between 0 and 5");
-        }
-        if (options.ReviewTimeoutMs is < 500 or > 60_000)
-        {
-            errors.Add("Voicemail:ReviewTimeoutMs must be between 500 and 60000");
-        }
+        errors.RequireBetween("Voicemail:MaxDurationSeconds", options.MaxDurationSeconds, 5, 3600);
+        errors.RequireBetween("Voicemail:MaxSilenceSeconds", options.MaxSilenceSeconds, 1, 60);
+        errors.RequireBetween("Voicemail:MaxRerecords", options.MaxRerecords, 0, 5);
+        errors.RequireBetween("Voicemail:ReviewTimeoutMs", options.ReviewTimeoutMs, 500, 60_000);
         if (!System.Text.RegularExpressions.Regex.IsMatch(options.RecordingPrefix ?? "", "^[A-Za-z0-9_-]{1,40}$"))
         {
             errors.Add("Voicemail:RecordingPrefix must be 1-40 letters, digits, - or _ (it becomes a file name)");
@@ -82,10 +72,7 @@ public sealed class VoicemailOptionsValidator : IValidateOptions<VoicemailOption
             {
                 errors.Add("Voicemail:FallbackMailbox must be mailbox@context (letters, digits, - or _), e.g. 9999@citycontact");
             }
-            if (options.FallbackScanSeconds is < 1 or > 86_400)
-            {
-                errors.Add("Voicemail:FallbackScanSeconds must be between 1 and 86400");
-            }
+            errors.RequireBetween("Voicemail:FallbackScanSeconds", options.FallbackScanSeconds, 1, 86_400);
             if (!System.Text.RegularExpressions.Regex.IsMatch(options.FallbackDepartmentCode ?? "", "^[a-z0-9][a-z0-9_-]{0,31}$"))
             {
                 errors.Add("Voicemail:FallbackDepartmentCode must be a department code (lower-case letters, digits, - or _)");
