@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CityContact.Service.Features.Calls;
 using CityContact.Service.Features.Queues;
+using CityContact.Service.Infrastructure.Http;
 using CityContact.Service.Tests.Infrastructure;
 using CityContact.Service.Tests.Ivr;
 using CityContact.Simulator;
@@ -97,7 +98,12 @@ public sealed class QueueRestartTests : IAsyncLifetime
             await phone.WaitForAnsweredCallAsync(Ct);
             await _sim.WaitUntilAsync(s => s.Bridges.Any(b => b.BridgeType == "mixing" && b.Channels.Contains(phone.CurrentChannelId ?? "?") && b.Channels.Length == 2), Ct);
             var talking = _sim.Bridges.Single(b => b.BridgeType == "mixing" && b.Channels.Contains(phone.CurrentChannelId ?? "?"));
-            Assert.Contains(expected.ChannelId, talking.Channels);
+            if (!talking.Channels.Contains(expected.ChannelId))
+            {
+                // Seen once in a loaded full run and not reproduced since: a failure says what each caller went through.
+                Assert.Fail($"{expected.ChannelId} should be talking to the agent, not {string.Join(", ", talking.Channels)}.\n"
+                    + await TimelinesAsync(second, earlier, later));
+            }
             await phone.HangUpAsync(Ct);
             await expected.WaitForHangupAsync(Ct);
         }
@@ -245,6 +251,19 @@ public sealed class QueueRestartTests : IAsyncLifetime
             }
             await Task.Delay(20, Ct);
         }
+    }
+
+    private static async Task<string> TimelinesAsync(IvrHost host, params SimulatedCaller[] callers)
+    {
+        await host.Recorder.WaitUntilStoredAsync(Ct);
+        var calls = (await host.Calls.ListAsync(new CallFilter(null, null, null, null, null), new PageRequest(100, 0), Ct)).Items;
+        var lines = new List<string>();
+        foreach (var call in calls.Where(c => callers.Any(caller => caller.ChannelId == c.ChannelId)))
+        {
+            var steps = (await host.Calls.TimelineAsync(call.Id, Ct)).Select(e => $"{e.At:HH:mm:ss.fff} {e.Type} {e.Data}");
+            lines.Add($"{call.ChannelId}:\n  " + string.Join("\n  ", steps));
+        }
+        return string.Join("\n", lines);
     }
 
     private static async Task<(long? AgentId, long? WaitMs, long? TalkMs)> QueueColumnsAsync(IvrHost host, string channelId)
