@@ -34,6 +34,7 @@ public sealed class AriEventStream
     private readonly Uri _uri;
     private int _state = (int)AriConnectionState.Disconnected;
     private int _connections;
+    private long _repeatedFrames;
 
     public AriEventStream(AriOptions options, AriEventParser parser, ILogger<AriEventStream> logger)
     {
@@ -50,6 +51,9 @@ public sealed class AriEventStream
 
     /// <summary>Successful connections so far (the first one included).</summary>
     public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>Frames dropped because they repeated one already received on the same connection (see <see cref="RepeatedFrameFilter"/>).</summary>
+    public long RepeatedFrames => Interlocked.Read(ref _repeatedFrames);
 
     /// <summary>Raised on every state change, on the stream's own task; keep handlers quick.</summary>
     public event EventHandler<AriConnectionState>? StateChanged;
@@ -155,6 +159,7 @@ public sealed class AriEventStream
     private async Task ReceiveAsync(ClientWebSocket socket, Func<AriMessage, CancellationToken, ValueTask> onMessage, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
+        var repeats = new RepeatedFrameFilter();
         try
         {
             var count = 0;
@@ -190,6 +195,13 @@ public sealed class AriEventStream
                 if (oversized)
                 {
                     _logger.LogWarning("ARI frame larger than {Max} bytes skipped", MaxFrameBytes);
+                }
+                else if (result.MessageType == WebSocketMessageType.Text && !repeats.IsFirst(buffer.AsSpan(0, count)))
+                {
+                    if (Interlocked.Increment(ref _repeatedFrames) == 1)
+                    {
+                        _logger.LogWarning("Asterisk sent an ARI event twice (the app {App} has overlapping subscriptions); repeats are dropped", _options.App);
+                    }
                 }
                 else if (result.MessageType == WebSocketMessageType.Text)
                 {

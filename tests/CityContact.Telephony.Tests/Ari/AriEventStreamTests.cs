@@ -64,6 +64,38 @@ public sealed class AriEventStreamTests
     }
 
     [Fact]
+    public async Task An_event_Asterisk_sends_twice_is_handed_over_once()
+    {
+        // As a real Asterisk 22 does for an app subscribed to endpoint:PJSIP: each channel event of a Stasis channel
+        // arrives a second time, byte for byte, a frame or two later.
+        var frames = Transcripts.EventFrames().Where(f => f.File == "ari-dtmf-barge-in.json").Select(f => f.Raw).ToList();
+        await using var server = await RecordedAsteriskServer.StartAsync();
+        server.OnEvents = async (socket, ct) =>
+        {
+            for (var i = 0; i < frames.Count; i++)
+            {
+                await socket.SendAsync(Encoding.UTF8.GetBytes(frames[i]), WebSocketMessageType.Text, true, ct);
+                if (i > 0)
+                {
+                    await socket.SendAsync(Encoding.UTF8.GetBytes(frames[i - 1]), WebSocketMessageType.Text, true, ct);
+                }
+            }
+            await Task.Delay(Timeout.Infinite, ct);
+        };
+        var received = new ConcurrentQueue<AriMessage>();
+        var stream = Stream(Options(server.BaseUrl));
+        using var stop = new CancellationTokenSource();
+
+        var run = stream.RunAsync((m, _) => { received.Enqueue(m); return ValueTask.CompletedTask; }, stop.Token);
+        await Eventually.TrueAsync(() => stream.RepeatedFrames == frames.Count - 1, Patience);
+        stop.Cancel();
+        await run.WaitAsync(Patience);
+
+        Assert.Equal(frames.Select(f => System.Text.Json.JsonDocument.Parse(f).RootElement.GetProperty("type").GetString()), received.Select(m => m.Type));
+        Assert.Equal(frames.Count(f => f.Contains("\"ChannelDtmfReceived\"", StringComparison.Ordinal)), received.OfType<ChannelDtmfReceived>().Count());
+    }
+
+    [Fact]
     public async Task Fragmented_frames_are_reassembled_and_a_malformed_frame_is_skipped()
     {
         var stasisStart = Transcripts.EventFrames().First(f => f.Type == "StasisStart").Raw;

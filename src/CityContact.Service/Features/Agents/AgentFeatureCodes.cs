@@ -10,8 +10,8 @@ namespace CityContact.Service.Features.Agents;
 
 /// <summary>
 /// The deskphone side of the Stasis app: feature codes (StasisStart <c>feature,&lt;code&gt;,&lt;callerid&gt;</c> from the
-/// [agents] dialplan: *45 login/logout, *46 pause toggle) answered with a spoken confirmation, and endpoint states
-/// (a phone that is not registered makes its agent offline).
+/// [agents] dialplan: *45 login/logout, *46 pause toggle) answered with a spoken confirmation. Whether the phone is
+/// registered comes from <see cref="AgentPhoneWatch"/>.
 /// </summary>
 public sealed partial class AgentFeatureCodes(
     QueueDispatcher dispatcher, AsteriskConnection asterisk, PromptCatalog prompts, IHostApplicationLifetime lifetime,
@@ -29,9 +29,6 @@ public sealed partial class AgentFeatureCodes(
         {
             case StasisStart { Args: [FeatureArg, var code, var callerId, ..] } start:
                 _ = Task.Run(() => RunAsync(start.Channel.Id, code, callerId, lifetime.ApplicationStopping), CancellationToken.None);
-                break;
-            case EndpointStateChange change:
-                dispatcher.EndpointChanged(change.Endpoint);
                 break;
             case PlaybackFinished finished when _playbacks.TryRemove(finished.Playback.Id, out var done):
                 done.TrySetResult();

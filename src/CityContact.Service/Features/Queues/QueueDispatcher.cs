@@ -414,17 +414,16 @@ public sealed partial class QueueDispatcher(
     public Task<long?> AgentByCallerIdAsync(string callerId) => Ask(() =>
         _seats.Values.FirstOrDefault(s => s.Agent.SipEndpoint.EndsWith("/" + callerId, StringComparison.OrdinalIgnoreCase))?.Agent.Id);
 
-    /// <summary>ARI endpoint state: a phone that is not registered makes its agent offline.</summary>
-    /// <summary>A listing of the endpoints is about to be read (after subscribing): events from now on are newer than it.</summary>
+    /// <summary>A listing of the deskphones is about to be read: device states from now on are newer than it.</summary>
     public void EndpointResyncStarted() => Tell(_changedSinceResync.Clear);
 
     /// <summary>
-    /// An endpoint's state, from an EndpointStateChange event or (<paramref name="fromListing"/>) from a listing, which
-    /// is ignored for an endpoint whose event arrived after the resync began: the listing may have been read before it.
+    /// A deskphone (<c>PJSIP/101</c>) registered or not, from a device state change or (<paramref name="fromListing"/>)
+    /// from a listing, which is ignored for a phone whose change arrived after the resync began: the listing may have
+    /// been read before it. A phone that is not registered makes its agent offline.
     /// </summary>
-    public void EndpointChanged(CityContact.Telephony.Ari.Models.Endpoint endpoint, bool fromListing = false) => Tell(() =>
+    public void PhoneChanged(string name, bool online, bool fromListing = false) => Tell(() =>
     {
-        var name = $"{endpoint.Technology}/{endpoint.Resource}";
         if (!fromListing)
         {
             _changedSinceResync.Add(name);
@@ -433,7 +432,11 @@ public sealed partial class QueueDispatcher(
         {
             return;
         }
-        var online = string.Equals(endpoint.State, "online", StringComparison.OrdinalIgnoreCase);
+        // Device states also change with every call the phone rings or takes; only registration matters here.
+        if (_onlineEndpoints.Contains(name) == online && !fromListing)
+        {
+            return;
+        }
         if (online)
         {
             _onlineEndpoints.Add(name);

@@ -106,7 +106,7 @@ public static class QueuesSetup
         builder.Services.AddSingleton<CallbackRunner>();
         builder.Services.AddSingleton<IStasisListener>(s => s.GetRequiredService<CallbackRunner>());
         builder.Services.AddHostedService(s => s.GetRequiredService<CallbackRunner>());
-        builder.Services.AddHostedService<AgentEndpointWatch>();
+        builder.Services.AddHostedService<AgentPhoneWatch>();
         builder.Services.AddSingleton<SimulatorAgents>();
     }
 }

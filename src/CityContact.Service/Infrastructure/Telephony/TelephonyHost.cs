@@ -122,10 +122,6 @@ public sealed partial class TelephonyHost(AsteriskConnection asterisk, IvrApp iv
             do
             {
                 AmiConnected.Set(ami.State == AmiConnectionState.Connected ? 1 : 0);
-                // The IVR needs no AMI events; drain them so the client's buffer never reports drops.
-                while (ami.Events.TryRead(out _))
-                {
-                }
             }
             while (await timer.WaitForNextTickAsync(ct));
         }
