@@ -23,6 +23,7 @@ internal sealed class AriRoutes
         Map("applications/{app}", "GET", (_, v) => c.GetApplication(v["app"]));
         Map("applications/{app}/subscription", "POST", (r, v) => c.Subscribe(v["app"], r.Param("eventSource"), subscribe: true));
         Map("applications/{app}/subscription", "DELETE", (r, v) => c.Subscribe(v["app"], r.Param("eventSource"), subscribe: false));
+        Map("applications/{app}/eventFilter", "PUT", (r, v) => c.FilterEvents(v["app"], r.Body));
 
         Map("channels", "GET", (_, _) => c.ListChannels());
         Map("channels", "POST", (r, _) => c.Originate(r.Parameters, r.Param("channelId")));

@@ -51,6 +51,9 @@ internal sealed class SimChannel
     public bool Declined { get; set; }
     public bool HangupRequested { get; set; }
     public bool IsHungUp { get; set; }
+
+    /// <summary>When the last digit was stamped: a phone sends one digit after another, never two in one instant.</summary>
+    public DateTimeOffset? LastDtmfAt { get; set; }
     public DateTimeOffset? AnsweredAt { get; set; }
     public Dictionary<string, string> Variables { get; } = new(StringComparer.Ordinal);
     public List<string> PlaybackMedia { get; } = [];

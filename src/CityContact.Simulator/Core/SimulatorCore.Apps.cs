@@ -59,7 +59,62 @@ internal sealed partial class SimulatorCore
         BridgeIds = _bridges.Values.Where(b => b.App == app.Name && b.Channels.Count > 0).Select(b => b.Id).ToArray(),
         EndpointIds = app.EndpointSubscriptions.ToArray(),
         DeviceNames = app.DeviceSubscriptions.ToArray(),
+        EventsAllowed = [.. app.AllowedEvents.Select(TypeObject)],
+        EventsDisallowed = [.. app.DisallowedEvents.Select(TypeObject)],
     };
+
+    private static System.Text.Json.JsonElement TypeObject(string type) =>
+        System.Text.Json.JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["type"] = type });
+
+    /// <summary>
+    /// PUT /applications/{app}/eventFilter as Asterisk 22 does it: an empty body clears both lists; a list that is given
+    /// replaces its own (an empty array clears it) and leaves the other alone; other keys are ignored; an entry that is
+    /// not an object with a string "type" is 400 "Invalid format definition" (all checked on 22.10.1).
+    /// </summary>
+    public AriResponse FilterEvents(string name, string body) => Mutate(() =>
+    {
+        if (!_apps.TryGetValue(name, out var app) || !IsListed(app))
+        {
+            return AriResponse.NotFound("Application not found");
+        }
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            app.AllowedEvents.Clear();
+            app.DisallowedEvents.Clear();
+            return AriResponse.Ok(ToAri(app));
+        }
+        Dictionary<string, string[]> lists;
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object)
+            {
+                return AriResponse.BadRequest("Invalid format definition");
+            }
+            lists = [];
+            foreach (var property in document.RootElement.EnumerateObject().Where(p => p.Name is "allowed" or "disallowed"))
+            {
+                if (property.Value.ValueKind != System.Text.Json.JsonValueKind.Array
+                    || property.Value.EnumerateArray().Any(e => e.ValueKind != System.Text.Json.JsonValueKind.Object
+                        || !e.TryGetProperty("type", out var t) || t.ValueKind != System.Text.Json.JsonValueKind.String))
+                {
+                    return AriResponse.BadRequest("Invalid format definition");
+                }
+                lists[property.Name] = [.. property.Value.EnumerateArray().Select(e => e.GetProperty("type").GetString()!)];
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return AriResponse.BadRequest("Invalid format definition");
+        }
+        foreach (var (list, types) in lists)
+        {
+            var target = list == "allowed" ? app.AllowedEvents : app.DisallowedEvents;
+            target.Clear();
+            target.AddRange(types);
+        }
+        return AriResponse.Ok(ToAri(app));
+    });
 
     public AriResponse ListApplications() => Read(() => AriResponse.Ok(_apps.Values.Where(IsListed).Select(ToAri).ToArray()));
 

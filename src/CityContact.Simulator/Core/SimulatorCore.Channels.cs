@@ -136,8 +136,12 @@ internal sealed partial class SimulatorCore
                 return;
             }
             var text = digit.ToString();
-            Publish(new Changes.DtmfReceived(Now, ToInfo(channel), text, 280));
-            Send(channel.SubscribedApp, new ChannelDtmfReceived { Digit = text, DurationMs = 280, Channel = ToAri(channel) });
+            // Digits pressed "at once" by a script still reach the app a millisecond apart, as no real phone can send
+            // two at the same instant: Asterisk stamps events to the millisecond, and identical frames are repeats.
+            var at = channel.LastDtmfAt is { } last && last.AddMilliseconds(1) > Now ? last.AddMilliseconds(1) : Now;
+            channel.LastDtmfAt = at;
+            Publish(new Changes.DtmfReceived(at, ToInfo(channel), text, 280));
+            Send(channel.SubscribedApp, new ChannelDtmfReceived { Digit = text, DurationMs = 280, Channel = ToAri(channel) }, at);
             OnDtmfForRecording(channel, text);
         }
     });

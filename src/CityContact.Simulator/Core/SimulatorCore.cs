@@ -292,13 +292,18 @@ internal sealed partial class SimulatorCore : IDisposable
     // ---- Events to the application ----
 
     /// <summary>Sends an ARI event to <paramref name="app"/>'s WebSocket if one is connected; Asterisk drops it otherwise.</summary>
-    private void Send(string? app, AriEvent ev)
+    private void Send(string? app, AriEvent ev, DateTimeOffset? at = null)
     {
         if (app is null || !_apps.TryGetValue(app, out var registered) || registered.Socket is null)
         {
             return;
         }
-        var stamped = ev with { Type = ev.GetType().Name, Timestamp = Now, AsteriskId = Options.AsteriskId, Application = app };
+        var type = ev.GetType().Name;
+        if (!registered.Allows(type))
+        {
+            return;
+        }
+        var stamped = ev with { Type = type, Timestamp = at ?? Now, AsteriskId = Options.AsteriskId, Application = app };
         registered.Socket.Enqueue(JsonSerializer.Serialize(stamped, stamped.GetType(), AriJsonContext.Default));
         foreach (var observer in _sentEventObservers)
         {

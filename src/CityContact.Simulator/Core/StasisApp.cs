@@ -10,4 +10,12 @@ internal sealed class StasisApp
     public HashSet<string> EndpointSubscriptions { get; } = new(StringComparer.Ordinal);
     public HashSet<string> DeviceSubscriptions { get; } = new(StringComparer.Ordinal);
     public bool EverConnected { get; set; }
+
+    /// <summary>PUT /applications/{app}/eventFilter: when not empty, only these event types are sent (listed as given).</summary>
+    public List<string> AllowedEvents { get; } = [];
+
+    /// <summary>Event types never sent; they win over <see cref="AllowedEvents"/>.</summary>
+    public List<string> DisallowedEvents { get; } = [];
+
+    public bool Allows(string eventType) => !DisallowedEvents.Contains(eventType) && (AllowedEvents.Count == 0 || AllowedEvents.Contains(eventType));
 }

@@ -75,6 +75,11 @@ public sealed class IvrHost : IAsyncDisposable
             all["Ari:Url"] = new Uri(externalSimulator.AriBaseUrl, "ari").ToString();
             all["Ari:User"] = externalSimulator.Options.AriUser;
             all["Ari:Password"] = externalSimulator.Options.AriPassword;
+            // As a real installation: the deskphones' registrations come from AMI's device states.
+            all["Ami:Host"] = "127.0.0.1";
+            all["Ami:Port"] = externalSimulator.AmiPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            all["Ami:User"] = externalSimulator.Options.AmiUser;
+            all["Ami:Secret"] = externalSimulator.Options.AmiSecret;
         }
         var factory = new Factory(database.ConnectionString, sharedTime ?? new ScaledTimeProvider(1, now ?? WednesdayMorning), all, testServices);
         var host = new IvrHost(factory, database, sharedDatabase is null, externalSimulator);

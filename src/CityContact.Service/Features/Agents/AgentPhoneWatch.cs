@@ -31,7 +31,16 @@ public sealed partial class AgentPhoneWatch(AsteriskConnection asterisk, QueueDi
         await ResyncAsync(stoppingToken);
         if (asterisk.Ami is { } ami)
         {
-            ami.SessionStarted += (_, _) => _ = Task.Run(() => ResyncAsync(stoppingToken), CancellationToken.None);
+            // Changes flow from the AMI login on: a listing read after it misses none of those before.
+            ami.SessionStarted += (_, started) =>
+            {
+                if (started.IsReconnect)
+                {
+                    _ = Task.Run(() => ResyncAsync(stoppingToken), CancellationToken.None);
+                }
+            };
+            await ami.WaitUntilConnectedAsync(stoppingToken);
+            await ResyncAsync(stoppingToken);
             await ReadDeviceStatesAsync(ami, stoppingToken);
             return;
         }

@@ -62,6 +62,8 @@ public sealed partial class TelephonyHost(AsteriskConnection asterisk, IvrApp iv
     {
         var ari = asterisk.Ari;
         ari.Events.StateChanged += (_, state) => AriConnected.Set(state == AriConnectionState.Connected ? 1 : 0);
+        // The filter first: the re-adoption's own requests then already bring only the events the service reads.
+        ari.Events.Reconnected += FilterEventsAsync;
         ari.Events.Reconnected += ivr.ReadoptAsync;
         if (asterisk.Ami is { } ami)
         {
@@ -79,6 +81,7 @@ public sealed partial class TelephonyHost(AsteriskConnection asterisk, IvrApp iv
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(50), ct);
             }
+            await FilterEventsAsync(ct);
             await ivr.ReadoptAsync(ct);
             await CloseVanishedCallsAsync(ct);
         }
@@ -88,6 +91,19 @@ public sealed partial class TelephonyHost(AsteriskConnection asterisk, IvrApp iv
         catch (Exception e) when (e is AriException or HttpRequestException)
         {
             LogReadoptFailed(e.Message);
+        }
+    }
+
+    private async Task FilterEventsAsync(CancellationToken ct)
+    {
+        try
+        {
+            await StasisEventFilter.ApplyAsync(asterisk.Ari, ct);
+        }
+        catch (Exception e) when (e is AriException or HttpRequestException)
+        {
+            // Unfiltered events cost Asterisk and the service more but change nothing a call does.
+            LogFilterFailed(e.Message);
         }
     }
 
@@ -169,6 +185,9 @@ public sealed partial class TelephonyHost(AsteriskConnection asterisk, IvrApp iv
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Closing the rows of calls that ended while the service was down failed: {Error}")]
     private partial void LogVanishedFailed(string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Setting the ARI event filter failed (every event type is sent meanwhile): {Error}")]
+    private partial void LogFilterFailed(string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Looking for calls left in the Stasis app failed: {Error}")]
     private partial void LogReadoptFailed(string error);

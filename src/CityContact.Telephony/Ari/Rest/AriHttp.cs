@@ -106,6 +106,30 @@ internal sealed class AriHttp(HttpClient http, AriOptions options)
 
     public static string Segment(string value) => Uri.EscapeDataString(value);
 
+    /// <summary>The JSON body <c>{"allowed": [{"type": …}, …], "disallowed": []}</c> of an application's event filter.</summary>
+    public static HttpContent EventFilterBody(IEnumerable<string> allowedTypes)
+    {
+        var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("allowed");
+            foreach (var type in allowedTypes)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("type", type);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+            writer.WriteStartArray("disallowed");
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+        var content = new ByteArrayContent(buffer.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return content;
+    }
+
     /// <summary>The JSON body <c>{"variables": {…}}</c> that originate, create and bridge creation accept.</summary>
     public static HttpContent? VariablesBody(IReadOnlyDictionary<string, string>? variables)
     {

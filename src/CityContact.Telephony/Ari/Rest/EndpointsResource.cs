@@ -70,6 +70,15 @@ public sealed class ApplicationsResource
         _http.SendAsync(HttpMethod.Delete, Subscription, new AriQuery().Add("eventSource", string.Join(',', eventSources)),
             AriJsonContext.Default.Application, null, cancellationToken);
 
+    /// <summary>
+    /// Sends our app only these event types from now on (PUT /applications/{app}/eventFilter); an empty list sends all.
+    /// Asterisk still builds every event but skips formatting and writing the ones filtered out, and the app skips
+    /// parsing them. The filter belongs to the app inside Asterisk and outlives the WebSocket.
+    /// </summary>
+    public Task<Application> FilterEventsAsync(IEnumerable<string> allowedTypes, CancellationToken cancellationToken) =>
+        _http.SendAsync(HttpMethod.Put, "applications/" + Segment(_http.App) + "/eventFilter", null, AriJsonContext.Default.Application,
+            AriHttp.EventFilterBody(allowedTypes), cancellationToken);
+
     private string Subscription => "applications/" + Segment(_http.App) + "/subscription";
 }
 
