@@ -88,7 +88,8 @@ public sealed class AsteriskInstance : IAsyncDisposable
             ModulesDirectory: installation.Directories["astmoddir"], SbinDirectory: installation.Directories["astsbindir"],
             SipPort: FreePorts.TcpAndUdp(IPAddress.Loopback), HttpPort: FreePorts.Tcp(IPAddress.Loopback), AmiPort: FreePorts.Tcp(IPAddress.Loopback),
             RtpStart: rtpStart, RtpEnd: rtpStart + 199);
-        foreach (var directory in new[] { layout.EtcDirectory, layout.SpoolDirectory, layout.RunDirectory, layout.LogDirectory })
+        // `make install` creates the spool's recording directory; ARI's record fails ("No such file or directory") without it.
+        foreach (var directory in new[] { layout.EtcDirectory, Path.Combine(layout.SpoolDirectory, "recording"), layout.RunDirectory, layout.LogDirectory })
         {
             Directory.CreateDirectory(directory);
         }
@@ -132,6 +133,9 @@ public sealed class AsteriskInstance : IAsyncDisposable
     /// <summary>Runs one CLI command (<c>asterisk -rx</c>) and returns its output.</summary>
     public async Task<string> CliAsync(string command, CancellationToken ct) =>
         await RunAsync(_installation.Asterisk, ["-C", ConfigFile, "-rx", command], null, ct);
+
+    /// <summary>The last lines of messages.log, for a failure message.</summary>
+    public string LogTail(int lines = 40) => string.Join('\n', ReadLog().Split('\n').TakeLast(lines));
 
     public string ReadLog() => File.Exists(MessagesLog) ? ReadShared(MessagesLog) : "";
 

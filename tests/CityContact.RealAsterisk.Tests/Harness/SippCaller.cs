@@ -31,7 +31,8 @@ public enum CallerEnding
 /// <summary>What the caller's side saw.</summary>
 public sealed record CallerResult(int ExitCode, bool Answered, bool HungUpByAsterisk, string Trace)
 {
-    public override string ToString() => $"sipp exit {ExitCode}, answered {Answered}, BYE from Asterisk {HungUpByAsterisk}\n{Trace}";
+    /// <summary>The outcome in one line; <see cref="Trace"/> has every SIP message when that is not enough.</summary>
+    public override string ToString() => $"sipp exit {ExitCode}, answered {Answered}, BYE from Asterisk {HungUpByAsterisk}";
 }
 
 /// <summary>
