@@ -65,7 +65,7 @@ skip() {
   if [ -n "$out" ]; then "${ramp[@]}" skipped --reason "$1" --out "$out"; fi
   exit 0
 }
-[ -d "$dist" ] || skip "no Asterisk distribution at $(realpath -m "$dist") (see docs of /work/shared/asterisk/dist)"
+[ -d "$dist" ] || skip "no Asterisk distribution at $(realpath -m "$dist") (ASTERISK_DIST)"
 if [ ! -x "$prefix/bin/asterisk" ]; then
   [ "$(id -u)" = 0 ] || skip "Asterisk is not installed in $prefix and installing it needs root: run $dist/install.sh $prefix"
   say "installing Asterisk into $prefix"
@@ -73,7 +73,8 @@ if [ ! -x "$prefix/bin/asterisk" ]; then
 fi
 command -v sipp >/dev/null || skip "sipp is missing (Debian's sip-tester, installed by $dist/install.sh)"
 [ -f "sounds/citycontact/en/$prompt.wav" ] || { say "no prompt sounds/citycontact/en/$prompt.wav (BENCH_PROMPT)"; exit 2; }
-for port in $sip_port $http_port $ami_port 8092; do
+# Asterisk's SIP, HTTP and AMI ports, the service's, and SIPp's (bench/asterisk-ramp/ramp.py).
+for port in $sip_port $http_port $ami_port 8092 35062 36000; do
   if ss -Htlnu "sport = :$port" | grep -q .; then say "port $port is taken: is another bench running?"; exit 1; fi
 done
 

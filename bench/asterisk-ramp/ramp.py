@@ -31,6 +31,10 @@ GIVE_UP_RATES, GIVE_UP_FAILED = 2, 0.05
 SUSTAINED_FAILED = 0.01
 # Unmeasured calls before a side's first rate.
 WARMUP_RATE, WARMUP_SECONDS = 20, 5
+# SIPp's own ports on the trunk address (the trunk is identified by address only); the media port is never read.
+SIPP_PORT, SIPP_MEDIA_PORT = 35062, 36000
+# SIPp above this share of a core may be what limits the rate.
+SIPP_BUSY = 0.5
 # Seconds without calls after the warm-up, to measure each process's idle CPU.
 IDLE_SECONDS = 5
 
@@ -155,7 +159,7 @@ def sipp(args, rate, seconds, caller_prefix, directory):
         f.write(scenario)
     call_seconds = args.answer_timeout + prompt + args.bye_timeout
     command = ["sipp", args.sip, "-sf", "caller.xml", "-s", args.number,
-               "-i", args.trunk_ip, "-p", "5060", "-mi", args.trunk_ip, "-mp", "36000",
+               "-i", args.trunk_ip, "-p", str(SIPP_PORT), "-mi", args.trunk_ip, "-mp", str(SIPP_MEDIA_PORT),
                "-r", str(rate), "-rp", "1000", "-m", str(rate * seconds),
                # Open loop: never hold calls back, whatever Asterisk does (SIPp's default limit would).
                "-l", str(int(rate * (call_seconds + 5))), "-key", "caller_prefix", caller_prefix,
@@ -301,8 +305,9 @@ def deepest_taskprocessors(args, count=5):
     rows = []
     for line in asterisk_cli(args, "core show taskprocessors").splitlines():
         fields = line.split()
-        if len(fields) >= 6 and all(f.isdigit() for f in fields[-5:]):
-            rows.append({"name": " ".join(fields[:-5]), "processed": int(fields[-5]), "max_depth": int(fields[-3])})
+        # Processor, Processed, In Queue, Max Depth, Low water, High water, Low time(us), High time(us)
+        if len(fields) >= 8 and all(f.isdigit() for f in fields[-7:]):
+            rows.append({"name": " ".join(fields[:-7]), "processed": int(fields[-7]), "max_depth": int(fields[-5])})
     return sorted(rows, key=lambda r: -r["max_depth"])[:count]
 
 
@@ -429,9 +434,18 @@ def report(args):
     notes = []
     for name, title in (("native", "native"), ("citycontact", "CityContact")):
         for r in results[name]:
+            if (r["sipp_cpu_share"] or 0) > SIPP_BUSY:
+                notes.append(f"- {title} {r['rate']}/s: SIPp used {100 * r['sipp_cpu_share']:.0f}% of a core: it may "
+                             "have been a bottleneck")
+            if r["retransmissions"]:
+                notes.append(f"- {title} {r['rate']}/s: {r['retransmissions']:,} SIP retransmissions")
+            if r["out_of_call_messages"]:
+                notes.append(f"- {title} {r['rate']}/s: {r['out_of_call_messages']:,} SIP messages SIPp could not "
+                             "match to a call")
             for message, count in r["asterisk_log"].items():
                 notes.append(f"- {title} {r['rate']}/s: {count} × `{message}`")
-    lines += ["", "Asterisk's messages.log, warnings and errors during each rate (numbers and ids blanked):", ""]
+    lines += ["", "During the rates: SIPp's retransmissions and load, Asterisk's messages.log warnings and errors "
+              "(numbers and ids blanked):", ""]
     lines += notes or ["- none"]
     lines.append("")
     section = "\n".join(lines) + "\n"
@@ -446,17 +460,16 @@ def skipped(args):
 
 
 def write_section(path, section):
-    """Replaces the section in place, or appends it; the rest of the file is untouched."""
+    """Replaces the section in place (up to the next "## " heading), or appends it; the rest of the file is untouched."""
     text = open(path).read() if os.path.exists(path) else "# CityContact benchmark results\n"
-    parts = text.split("\n## ")
-    head, sections = parts[0], ["## " + p for p in parts[1:]]
-    for i, body in enumerate(sections):
-        if body.split("\n", 1)[0].strip() == f"## {SECTION}":
-            sections[i] = section
-            break
+    section = section.rstrip("\n") + "\n"
+    heading = f"\n## {SECTION}\n"
+    start = text.find(heading)
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n" + section
     else:
-        sections.append(section)
-    text = head.rstrip("\n") + "\n\n" + "\n".join(s.rstrip("\n") + "\n" for s in sections)
+        end = text.find("\n## ", start + len(heading))
+        text = text[:start + 1] + section + ("" if end < 0 else text[end:])
     with open(path, "w") as f:
         f.write(text)
 
