@@ -151,9 +151,11 @@ CONF
     || { say "the shipped asterisk-config changed: the bench's rewrite no longer applies"; return 1; }
 
   # The native side: what a dialplan-only city would run, on a number of its own before the catch-all to Stasis.
+  # Answer's "i": at once, as ARI's answer does; plain Answer() waits up to 500 ms for the caller's first audio,
+  # which SIPp never sends, and the native calls would last half a second longer than CityContact's.
   awk -v number="$native_number" -v prompt="$prompt" '
     /^\[from-trunk\]$/ { print; print "; bench: the native dialplan playing the prompt CityContact'"'"'s bench flow plays"
-                         print "exten => " number ",1,Answer()"; print " same => n,Playback(citycontact/en/" prompt ")"
+                         print "exten => " number ",1,Answer(,i)"; print " same => n,Playback(citycontact/en/" prompt ")"
                          print " same => n,Hangup()"; print ""; next }
     { print }' "$etc/extensions.conf" >"$etc/extensions.conf.new"
   mv "$etc/extensions.conf.new" "$etc/extensions.conf"

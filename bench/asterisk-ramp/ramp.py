@@ -36,7 +36,7 @@ SIPP_PORT, SIPP_MEDIA_PORT = 35062, 36000
 # SIPp above this share of a core may be what limits the rate.
 SIPP_BUSY = 0.5
 # Seconds without calls after the warm-up, to measure each process's idle CPU.
-IDLE_SECONDS = 5
+IDLE_SECONDS, IDLE_SETTLE_SECONDS = 5, 3
 
 
 def log(message):
@@ -225,6 +225,7 @@ def run_rate(args, rate, postmaster):
              "service": cpu_seconds(args.service_pid) if args.service_pid else None}
 
     delays = sorted(read_rtt(directory))
+    distinct = sorted(set(delays))
     failed = stats.get("FailedCall(C)", 0)
     created = stats.get("TotalCallCreated", successful + failed)
     result = {
@@ -233,7 +234,8 @@ def run_rate(args, rate, postmaster):
         "failures": {k: v for k, v in stats.items() if k.startswith("Failed") and k.endswith("(C)") and k != "FailedCall(C)" and v},
         "out_of_call_messages": stats.get("OutOfCallMsgs(C)", 0), "retransmissions": stats.get("Retransmissions(C)", 0),
         "answer_ms": {"count": len(delays), "p50": percentile(delays, 0.50), "p99": percentile(delays, 0.99),
-                      "max": delays[-1] if delays else None},
+                      "max": delays[-1] if delays else None,
+                      "step": min((b - a for a, b in zip(distinct, distinct[1:])), default=None)},
         "cpu_ms_per_call": {name: (None if before[name] is None or after[name] is None or not successful
                                    else (after[name] - before[name]) * 1000 / successful) for name in before},
         "cpu_share": {name: (None if before[name] is None or after[name] is None
@@ -293,6 +295,8 @@ def idle_cpu(args, postmaster, seconds=IDLE_SECONDS):
     asterisk_pid = int(open(os.path.join(args.work, "run", "asterisk.pid")).read().strip())
     probes = {"asterisk": lambda: cpu_seconds(asterisk_pid), "postgresql": lambda: cluster_cpu_seconds(postmaster),
               "service": lambda: cpu_seconds(args.service_pid) if args.service_pid else None}
+    # The service compiles its hot paths again in the background for a moment after the warm-up's calls.
+    time.sleep(IDLE_SETTLE_SECONDS)
     before = {name: probe() for name, probe in probes.items()}
     time.sleep(seconds)
     after = {name: probe() for name, probe in probes.items()}
@@ -343,6 +347,13 @@ def stored_once(r):
     return s is not None and s["open"] == 0 and s["rows"] == s["distinct_callers"] and s["self_service"] == r["successful"]
 
 
+def clock_step(results):
+    """The resolution of SIPp's delays, seen as the smallest gap between two distinct delays measured."""
+    steps = [r["answer_ms"].get("step") for rs in results.values() for r in rs]
+    steps = [step for step in steps if step]
+    return f"steps of {min(steps):g} ms" if steps else "steps unknown"
+
+
 def sustained(results, needs_storage):
     held = [r["rate"] for r in results if r["failed_share"] < SUSTAINED_FAILED and (not needs_storage or stored_once(r))]
     return max(held) if held else None
@@ -364,14 +375,14 @@ def report(args):
         "",
         f"SIPp calls in from the trunk at each rate for {args.seconds} s (rates {args.rates} calls/s); a call is INVITE → "
         f"200 OK → the prompt `{args.prompt}` ({prompt:.2f} s) → Asterisk's BYE. **native**: the dialplan answers, plays it "
-        "and hangs up (Answer, Playback, Hangup), CityContact not running. **CityContact**: the call goes to Stasis and "
-        "a published flow plays the same prompt and hangs up. A call fails on any answer but 200, a 200 later than "
-        f"{args.answer_timeout:g} s or no BYE by the prompt's end + {args.bye_timeout:g} s. CPU per call: "
+        "and hangs up (`Answer(,i)`: at once, as ARI's answer does; `Playback`; `Hangup`), CityContact not running. "
+        "**CityContact**: the call goes to Stasis and a published flow plays the same prompt and hangs up. A call "
+        f"fails on any answer but 200, a 200 later than {args.answer_timeout:g} s or no BYE by the prompt's end + {args.bye_timeout:g} s. CPU per call: "
         "the process's CPU time (/proc) from the first INVITE until Asterisk is idle and every stored call is closed, "
         "over the successful calls; PostgreSQL counts every process of its cluster. *Stored once*: rows in `calls` "
         "for the rate's callers, closed as self-service, equal to the successful calls, no caller twice. Each side starts "
         f"with {WARMUP_RATE * WARMUP_SECONDS} unmeasured calls and stops climbing after {GIVE_UP_RATES} rates with more "
-        f"than {GIVE_UP_FAILED:.0%} failed. The 200 OK delays are SIPp's (a coarse clock: 4 ms steps here).",
+        f"than {GIVE_UP_FAILED:.0%} failed. The 200 OK delays are SIPp's, whose clock is coarse: {clock_step(results)}.",
         "",
         "| calls/s | side | calls | failed | 200 OK p50 / p99 / max | Asterisk CPU/call | service CPU/call | PostgreSQL CPU/call | stored once | SIPp CPU | load avg |",
         "|---:|---|---:|---:|---|---:|---:|---:|---|---:|---:|",
@@ -421,7 +432,7 @@ def report(args):
             idle.append(f"{title}: " + ", ".join(f"{process} {100 * value:.1f}%" for process, value in share.items()
                                                    if value is not None))
     if idle:
-        lines += ["", f"CPU with no calls ({IDLE_SECONDS} s after the warm-up, % of one core; it is inside every "
+        lines += ["", f"CPU with no calls ({IDLE_SECONDS} s, {IDLE_SETTLE_SECONDS} s after the warm-up, % of one core; it is inside every "
                   f"rate's CPU per call): " + "; ".join(idle) + "."]
     deepest = []
     for name, title in (("native", "native"), ("citycontact", "CityContact")):
