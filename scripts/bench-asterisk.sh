@@ -188,7 +188,7 @@ for _ in $(seq 120); do
 done
 $booted || { say "Asterisk did not boot"; tail -n 30 "$work/log/messages.log" >&2; exit 1; }
 
-common=(--asterisk "$prefix/bin/asterisk" --asterisk-conf "$etc/asterisk.conf" --sip "127.0.0.1:$sip_port" --trunk-ip "$trunk_ip"
+common=(--asterisk "$prefix/bin/asterisk" --asterisk-conf "$etc/asterisk.conf" --sip "127.0.0.1:$sip_port" --ari-port "$http_port" --trunk-ip "$trunk_ip"
         --rates "$rates" --seconds "$seconds" --prompt-file "sounds/citycontact/en/$prompt.wav"
         --answer-timeout "$answer_timeout" --bye-timeout "$bye_timeout" --pg-port "$pg_port" --work "$work")
 

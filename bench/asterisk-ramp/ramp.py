@@ -169,19 +169,40 @@ def sipp(args, rate, seconds, caller_prefix, directory):
                "-trace_rtt", "-rtt_freq", "1", "-trace_err", "-error_file", "errors.log"]
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
+    limit = seconds + call_seconds + 120
+    most_ari_connections = 0
     with open(os.path.join(directory, "sipp.out"), "w") as screen:
-        code = subprocess.run(command, cwd=directory, stdout=screen, stderr=subprocess.STDOUT,
-                              timeout=seconds + call_seconds + 120).returncode
+        process = subprocess.Popen(command, cwd=directory, stdout=screen, stderr=subprocess.STDOUT)
+        while process.poll() is None:
+            most_ari_connections = max(most_ari_connections, ari_connections(args.ari_port))
+            if time.monotonic() - started > limit:
+                # Its statistics file still counts the calls it made; the ones it had open are missing.
+                log(f"SIPp did not finish within {limit:.0f} s and was stopped")
+                process.kill()
+            time.sleep(0.5)
+        code = process.wait()
     wall = time.monotonic() - started
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (children_after.ru_utime + children_after.ru_stime) - (children_before.ru_utime + children_before.ru_stime)
-    return code, cpu, wall
+    return code, cpu, wall, most_ari_connections
+
+
+def ari_connections(port):
+    """Established TCP connections to Asterisk's HTTP port (ARI's REST and WebSocket), from /proc/net/tcp."""
+    count = 0
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                count += 1
+    return count
 
 
 def warm_up(args):
     """Calls that are not measured, so the first rate does not pay for JIT compilation, pools and caches."""
     directory = os.path.join(args.work, "sipp", f"{args.side}-warm-up")
-    code, _, _ = sipp(args, WARMUP_RATE, WARMUP_SECONDS, f"{side_digit(args)}0000", directory)
+    code, _, _, _ = sipp(args, WARMUP_RATE, WARMUP_SECONDS, f"{side_digit(args)}0000", directory)
     wait_until(lambda: active_channels(args) == 0, 60)
     log(f"{args.side}: warm-up of {WARMUP_RATE * WARMUP_SECONDS} calls done (SIPp exit {code})")
 
@@ -201,7 +222,7 @@ def run_rate(args, rate, postmaster):
               "service": cpu_seconds(args.service_pid) if args.service_pid else None}
     load_average = os.getloadavg()[0]
     started = time.monotonic()
-    sipp_exit, sipp_cpu, sipp_wall = sipp(args, rate, args.seconds, caller_prefix, directory)
+    sipp_exit, sipp_cpu, sipp_wall, most_ari_connections = sipp(args, rate, args.seconds, caller_prefix, directory)
 
     stats = read_stats(os.path.join(directory, "stat.csv"))
     successful = stats.get("SuccessfulCall(C)", 0)
@@ -225,7 +246,6 @@ def run_rate(args, rate, postmaster):
              "service": cpu_seconds(args.service_pid) if args.service_pid else None}
 
     delays = sorted(read_rtt(directory))
-    distinct = sorted(set(delays))
     failed = stats.get("FailedCall(C)", 0)
     created = stats.get("TotalCallCreated", successful + failed)
     result = {
@@ -233,9 +253,10 @@ def run_rate(args, rate, postmaster):
         "failed_share": failed / created if created else 1.0,
         "failures": {k: v for k, v in stats.items() if k.startswith("Failed") and k.endswith("(C)") and k != "FailedCall(C)" and v},
         "out_of_call_messages": stats.get("OutOfCallMsgs(C)", 0), "retransmissions": stats.get("Retransmissions(C)", 0),
+        "peak_calls": stats.get("peak_calls", 0), "most_ari_connections": most_ari_connections,
         "answer_ms": {"count": len(delays), "p50": percentile(delays, 0.50), "p99": percentile(delays, 0.99),
                       "max": delays[-1] if delays else None,
-                      "step": min((b - a for a, b in zip(distinct, distinct[1:])), default=None)},
+                      "step": clock_tick(delays)},
         "cpu_ms_per_call": {name: (None if before[name] is None or after[name] is None or not successful
                                    else (after[name] - before[name]) * 1000 / successful) for name in before},
         "cpu_share": {name: (None if before[name] is None or after[name] is None
@@ -246,6 +267,13 @@ def run_rate(args, rate, postmaster):
     }
     describe(args.side, result)
     return result
+
+
+def clock_tick(delays):
+    """The resolution of SIPp's delays: the most common gap between neighbouring distinct values (its clock ticks)."""
+    distinct = sorted(set(delays))
+    gaps = collections.Counter(round(b - a, 1) for a, b in zip(distinct, distinct[1:]) if round(b - a, 1) > 0)
+    return gaps.most_common(1)[0][0] if gaps else None
 
 
 def read_stats(path):
@@ -262,6 +290,9 @@ def read_stats(path):
             values[name] = int(value)
         except ValueError:
             pass
+    if "CurrentCall" in rows[0]:
+        column = rows[0].index("CurrentCall")
+        values["peak_calls"] = max(int(row[column]) for row in rows[1:] if len(row) > column and row[column].isdigit())
     return values
 
 
@@ -341,6 +372,10 @@ def fmt(value, digits=1):
     return f"{value:,.{digits}f}"
 
 
+def ms(value):
+    return "—" if value is None else f"{value:,.2f} ms"
+
+
 def stored_once(r):
     """Every successful call has exactly one closed row, and no caller has two."""
     s = r["stored"]
@@ -348,7 +383,6 @@ def stored_once(r):
 
 
 def clock_step(results):
-    """The resolution of SIPp's delays, seen as the smallest gap between two distinct delays measured."""
     steps = [r["answer_ms"].get("step") for rs in results.values() for r in rs]
     steps = [step for step in steps if step]
     return f"steps of {min(steps):g} ms" if steps else "steps unknown"
@@ -379,20 +413,22 @@ def report(args):
         "**CityContact**: the call goes to Stasis and a published flow plays the same prompt and hangs up. A call "
         f"fails on any answer but 200, a 200 later than {args.answer_timeout:g} s or no BYE by the prompt's end + {args.bye_timeout:g} s. CPU per call: "
         "the process's CPU time (/proc) from the first INVITE until Asterisk is idle and every stored call is closed, "
-        "over the successful calls; PostgreSQL counts every process of its cluster. *Stored once*: rows in `calls` "
+        "over the successful calls; PostgreSQL counts every process of its cluster. *Peak live*: the most calls SIPp had "
+        "open at once. *Stored once*: rows in `calls` "
         "for the rate's callers, closed as self-service, equal to the successful calls, no caller twice. Each side starts "
         f"with {WARMUP_RATE * WARMUP_SECONDS} unmeasured calls and stops climbing after {GIVE_UP_RATES} rates with more "
         f"than {GIVE_UP_FAILED:.0%} failed. The 200 OK delays are SIPp's, whose clock is coarse: {clock_step(results)}.",
         "",
-        "| calls/s | side | calls | failed | 200 OK p50 / p99 / max | Asterisk CPU/call | service CPU/call | PostgreSQL CPU/call | stored once | SIPp CPU | load avg |",
-        "|---:|---|---:|---:|---|---:|---:|---:|---|---:|---:|",
+        "| calls/s | side | calls | peak live | failed | 200 OK p50 / p99 / max | Asterisk CPU/call | service CPU/call "
+        "| PostgreSQL CPU/call | stored once | SIPp CPU | load avg |",
+        "|---:|---|---:|---:|---:|---|---:|---:|---:|---|---:|---:|",
     ]
     rates = sorted({r["rate"] for rs in results.values() for r in rs})
     for rate in rates:
         for name, title in (("native", "native"), ("citycontact", "CityContact")):
             r = next((x for x in results[name] if x["rate"] == rate), None)
             if r is None:
-                lines.append(f"| {rate} | {title} | not run | | | | | | | | |")
+                lines.append(f"| {rate} | {title} | not run | | | | | | | | | |")
                 continue
             a, cpu = r["answer_ms"], r["cpu_ms_per_call"]
             if r["stored"] is None:
@@ -406,9 +442,9 @@ def report(args):
             if r["failures"]:
                 failed += " (" + ", ".join(f"{k[6:-3]} {v}" for k, v in sorted(r["failures"].items())) + ")"
             lines.append(
-                f"| {rate} | {title} | {r['created']:,} | {failed} | {fmt(a['p50'])} / {fmt(a['p99'])} / {fmt(a['max'])} ms "
-                f"| {fmt(cpu['asterisk'], 2)} ms | {fmt(cpu['service'], 2) + ' ms' if cpu['service'] is not None else '—'} "
-                f"| {fmt(cpu['postgresql'], 2) + ' ms' if r['stored'] is not None else '—'} | {stored} "
+                f"| {rate} | {title} | {r['created']:,} | {r.get('peak_calls', 0):,} | {failed} | {fmt(a['p50'])} / {fmt(a['p99'])} / {fmt(a['max'])} ms "
+                f"| {ms(cpu['asterisk'])} | {ms(cpu['service'])} | {ms(cpu['postgresql']) if r['stored'] is not None else '—'} "
+                f"| {stored} "
                 f"| {100 * (r['sipp_cpu_share'] or 0):.0f}% | {r['load_average_before']:.2f} |")
     lines.append("")
     native, ours = sustained(results["native"], False), sustained(results["citycontact"], True)
@@ -448,6 +484,9 @@ def report(args):
             if (r["sipp_cpu_share"] or 0) > SIPP_BUSY:
                 notes.append(f"- {title} {r['rate']}/s: SIPp used {100 * r['sipp_cpu_share']:.0f}% of a core: it may "
                              "have been a bottleneck")
+            if name == "citycontact":
+                notes.append(f"- {title} {r['rate']}/s: at most {r['most_ari_connections']} TCP connections to ARI "
+                             "(REST and WebSocket; Asterisk's http.conf sessionlimit defaults to 100)")
             if r["retransmissions"]:
                 notes.append(f"- {title} {r['rate']}/s: {r['retransmissions']:,} SIP retransmissions")
             if r["out_of_call_messages"]:
@@ -498,6 +537,7 @@ def main():
         p.add_argument("--sip", required=True)
         p.add_argument("--trunk-ip", required=True)
         p.add_argument("--pg-port", type=int, required=True)
+        p.add_argument("--ari-port", type=int, required=True)
     r = commands.add_parser("report")
     r.add_argument("--out")
     r.add_argument("--quick", default="false")
