@@ -49,7 +49,8 @@ answer_timeout=${BENCH_ANSWER_TIMEOUT_S:-10}
 bye_timeout=${BENCH_BYE_TIMEOUT_S:-10}
 prefix=${ASTERISK_PREFIX:-/opt/asterisk-22}
 dist=${ASTERISK_DIST:-$repo/../shared/asterisk/dist}
-ramp=(python3 "$repo/bench/asterisk-ramp/ramp.py")
+# -B: no __pycache__ in the repository.
+ramp=(python3 -B "$repo/bench/asterisk-ramp/ramp.py")
 
 sip_port=35060
 http_port=38088

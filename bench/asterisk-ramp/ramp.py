@@ -163,7 +163,7 @@ def sipp(args, rate, seconds, caller_prefix, directory):
                "-r", str(rate), "-rp", "1000", "-m", str(rate * seconds),
                # Open loop: never hold calls back, whatever Asterisk does (SIPp's default limit would).
                "-l", str(int(rate * (call_seconds + 5))), "-key", "caller_prefix", caller_prefix,
-               # A 1 ms scheduler tick: the 200 OK delays are whole milliseconds in SIPp's trace.
+               # SIPp's finest scheduling; its clock still ticks coarsely (clock_tick measures how coarsely).
                "-timer_resol", "1",
                "-aa", "-nostdin", "-trace_stat", "-stf", "stat.csv", "-fd", "1",
                "-trace_rtt", "-rtt_freq", "1", "-trace_err", "-error_file", "errors.log"]
@@ -212,6 +212,7 @@ def side_digit(args):
 
 
 def run_rate(args, rate, postmaster):
+    # Digits only: it is part of the SQL below as well as of every caller number.
     caller_prefix = f"{side_digit(args)}{rate:04d}"
     directory = os.path.join(args.work, "sipp", f"{args.side}-{rate}")
     if not wait_until(lambda: active_channels(args) == 0, 60):
@@ -251,7 +252,8 @@ def run_rate(args, rate, postmaster):
     result = {
         "rate": rate, "seconds": args.seconds, "created": created, "successful": successful, "failed": failed,
         "failed_share": failed / created if created else 1.0,
-        "failures": {k: v for k, v in stats.items() if k.startswith("Failed") and k.endswith("(C)") and k != "FailedCall(C)" and v},
+        "failures": {k: v for k, v in stats.items()
+                     if k.startswith("Failed") and k.endswith("(C)") and k != "FailedCall(C)" and v},
         "out_of_call_messages": stats.get("OutOfCallMsgs(C)", 0), "retransmissions": stats.get("Retransmissions(C)", 0),
         "peak_calls": stats.get("peak_calls", 0), "most_ari_connections": most_ari_connections,
         "answer_ms": {"count": len(delays), "p50": percentile(delays, 0.50), "p99": percentile(delays, 0.99),
