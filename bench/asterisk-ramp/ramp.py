@@ -337,15 +337,15 @@ def idle_cpu(args, postmaster, seconds=IDLE_SECONDS):
             for name in probes}
 
 
-def deepest_taskprocessors(args, count=5):
-    """Asterisk's task processors whose queues grew deepest since it started (`core show taskprocessors`)."""
+def taskprocessors(args):
+    """Asterisk's task processors with what each processed and its deepest queue since Asterisk started."""
     rows = []
     for line in asterisk_cli(args, "core show taskprocessors").splitlines():
         fields = line.split()
         # Processor, Processed, In Queue, Max Depth, Low water, High water, Low time(us), High time(us)
         if len(fields) >= 8 and all(f.isdigit() for f in fields[-7:]):
             rows.append({"name": " ".join(fields[:-7]), "processed": int(fields[-7]), "max_depth": int(fields[-5])})
-    return sorted(rows, key=lambda r: -r["max_depth"])[:count]
+    return rows
 
 
 def side(args):
@@ -361,9 +361,15 @@ def side(args):
         if bad >= GIVE_UP_RATES and rate != args.rates[-1]:
             log(f"{args.side}: {GIVE_UP_RATES} rates with more than {GIVE_UP_FAILED:.0%} failed, not climbing further")
             break
+    processors = taskprocessors(args)
+    # The Stasis messages Asterisk queued for the ARI application (what its WebSocket events are made from), per call
+    # of the side's, warm-up included; zero for the native side, where no call enters Stasis.
+    app = sum(t["processed"] for t in processors if t["name"].startswith("stasis/m:ari:application/"))
+    calls = WARMUP_RATE * WARMUP_SECONDS + sum(r["created"] for r in results)
     os.makedirs(os.path.join(args.work, "results"), exist_ok=True)
     with open(os.path.join(args.work, "results", f"{args.side}.json"), "w") as f:
-        json.dump({"idle_cpu_share": idle, "taskprocessors": deepest_taskprocessors(args), "rates": results}, f, indent=1)
+        json.dump({"idle_cpu_share": idle, "taskprocessors": sorted(processors, key=lambda t: -t["max_depth"])[:5],
+                   "ari_app_messages_per_call": app / calls if calls else None, "rates": results}, f, indent=1)
 
 
 # ---------------------------------------------------------------------------------------------------- the report
@@ -480,6 +486,10 @@ def report(args):
     if deepest:
         lines += ["", "Asterisk's deepest task-processor queues since it started (`core show taskprocessors`, max depth): "
                   + "; ".join(deepest) + "."]
+    per_call = sides["citycontact"].get("ari_app_messages_per_call")
+    if per_call:
+        lines += ["", f"Stasis messages Asterisk queued for the ARI application: {per_call:.1f} per CityContact call "
+                  "(its `stasis/m:ari:application/…` task processor; the WebSocket events are made from them)."]
     notes = []
     for name, title in (("native", "native"), ("citycontact", "CityContact")):
         for r in results[name]:
