@@ -33,7 +33,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=true; shift ;;
     --out) [ $# -ge 2 ] || { say "--out needs a file"; exit 2; }; out=$2; out_given=true; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) say "unknown argument '$1' (see --help)"; exit 2 ;;
   esac
 done
