@@ -31,6 +31,22 @@ internal sealed record TimerFired(long Sequence) : Stimulus;
 /// <summary>The ARI connection came back: events may have been missed while it was down.</summary>
 internal sealed record Resync(bool ChannelStillThere) : Stimulus;
 
+/// <summary>Asterisk did not answer the call (after the ARI client's retries): the call ends as failed, hung up unanswered.</summary>
+internal sealed class CallNotAnsweredException : Exception
+{
+    public CallNotAnsweredException() : base("The call could not be answered.")
+    {
+    }
+
+    public CallNotAnsweredException(Exception inner) : base("The call could not be answered.", inner)
+    {
+    }
+
+    public CallNotAnsweredException(string message, Exception inner) : base(message, inner)
+    {
+    }
+}
+
 internal sealed class CallerHungUpException : Exception
 {
     public CallerHungUpException() : base("The caller hung up.")
@@ -73,6 +89,9 @@ public sealed partial class CallHandler
     private DateTimeOffset? _answeredAt;
     private bool _hungUp;
     private readonly HandoverPlace? _resume;
+
+    /// <summary>The hang-up cause of a call whose answer failed.</summary>
+    public const string AnswerFailedCause = "answer-failed";
 
     internal CallHandler(IvrApp app, CallContext context, RunnableFlow flow, bool adopted, HandoverPlace? resume = null)
     {
@@ -135,6 +154,10 @@ public sealed partial class CallHandler
         {
             _outcome ??= CallOutcomes.Abandoned;
         }
+        catch (CallNotAnsweredException)
+        {
+            // Recorded by AnswerAsync; EndAsync hangs up.
+        }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             _outcome ??= CallOutcomes.Failed;
@@ -179,7 +202,21 @@ public sealed partial class CallHandler
         _recorder.Record(new CallOpened(ChannelId, Context.Caller, Context.DialedNumber, Language, Context.StartedAt, Flow.VersionId, Context.Direction));
         Step("started", new { flow = Flow.FlowCode, version = Flow.Version });
         TransitionTo(CallState.Answering, "StasisStart");
-        await Guard(_ari.Channels.AnswerAsync(ChannelId, ct));
+        try
+        {
+            await Guard(_ari.Channels.AnswerAsync(ChannelId, ct));
+        }
+        catch (Exception e) when (e is AriException or HttpRequestException or TimeoutException)
+        {
+            // The ARI client has already retried the transient failures. The call never reached the city: it is stored
+            // as failed, and EndAsync hangs the unanswered channel up with a SIP failure instead of leaving the caller
+            // to ring out in silence.
+            LogAnswerFailed(e.GetType().Name, e.Message);
+            Step("answer.failed", new { error = e.GetType().Name });
+            _outcome = CallOutcomes.Failed;
+            _hangupCause = AnswerFailedCause;
+            throw new CallNotAnsweredException(e);
+        }
         _answeredAt = _time.GetUtcNow();
         Step("answered");
         TransitionTo(CallState.InFlow, "answered");
@@ -660,7 +697,8 @@ public sealed partial class CallHandler
     private async Task EndAsync()
     {
         TransitionTo(CallState.Ending, _hungUp ? "caller hung up" : _hangupCause ?? "flow ended");
-        var outcome = _outcome ?? (_hungUp ? CallOutcomes.Abandoned : CallOutcomes.SelfService);
+        // A call ended without an outcome counts as self-service only if it was answered: one that never was, failed.
+        var outcome = _outcome ?? (_hungUp ? CallOutcomes.Abandoned : _answeredAt is null ? CallOutcomes.Failed : CallOutcomes.SelfService);
         using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         try
         {
@@ -674,7 +712,9 @@ public sealed partial class CallHandler
             }
             if (!_hungUp)
             {
-                await _ari.Channels.HangupAsync(ChannelId, "normal", cleanup.Token).IgnoreNotFound();
+                // An unanswered channel is refused with congestion (SIP 503), so the carrier ends the caller's ringing at once.
+                var reason = _answeredAt is null ? HangupReasons.Congestion : HangupReasons.Normal;
+                await _ari.Channels.HangupAsync(ChannelId, reason, cleanup.Token).IgnoreNotFound();
             }
         }
         catch (Exception e) when (e is AriException or HttpRequestException or OperationCanceledException)
@@ -682,7 +722,7 @@ public sealed partial class CallHandler
             LogCleanupFailed(e.Message);
         }
         _recorder.Record(new CallClosed(ChannelId, Guid.CreateVersion7(), _time.GetUtcNow(), outcome, _answeredAt, Language,
-            [.. _path], new Dictionary<string, string>(_variables), _hangupCause ?? (_hungUp ? "caller-hangup" : null)));
+            [.. _path], new Dictionary<string, string>(_variables), _hangupCause ?? (_hungUp ? "caller-hangup" : _answeredAt is null ? "not-answered" : null)));
         TransitionTo(CallState.Ended, outcome);
         _inbox.Writer.TryComplete();
     }
@@ -695,6 +735,9 @@ public sealed partial class CallHandler
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The apology could not be played: {Error}")]
     private partial void LogApologyFailed(string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Answering the call failed ({ErrorType}: {Error}): the call is hung up as failed")]
+    private partial void LogAnswerFailed(string errorType, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing the call's resources failed: {Error}")]
     private partial void LogCleanupFailed(string error);
