@@ -107,6 +107,37 @@ public sealed partial class CallRecorder : BackgroundService
         }
     }
 
+    /// <summary>
+    /// The id of a call's row, for what links to it (a ticket, a callback request). The row is written behind the call, at
+    /// answer time, so it is almost always stored already; only when it is not does this wait (two seconds at most) for the
+    /// writer to catch up. Null when the row is still not stored (logged: the link is then missing).
+    /// </summary>
+    public async Task<long?> CallIdAsync(string channelId, CancellationToken ct)
+    {
+        if (await StoredCallIdAsync(channelId, ct) is { } id)
+        {
+            return id;
+        }
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        wait.CancelAfter(TimeSpan.FromSeconds(2));
+        try
+        {
+            await WaitUntilStoredAsync(wait.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            LogCallRowLate(channelId);
+        }
+        return await StoredCallIdAsync(channelId, ct);
+    }
+
+    private async Task<long?> StoredCallIdAsync(string channelId, CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT id FROM calls WHERE channel_id = @channelId", new { channelId }, cancellationToken: ct));
+    }
+
     private void OnDropped(CallRecord record)
     {
         Interlocked.Decrement(ref _pending);
@@ -267,6 +298,9 @@ public sealed partial class CallRecorder : BackgroundService
         }, transaction, cancellationToken: ct),
         _ => throw new ArgumentOutOfRangeException(nameof(record), record.GetType().Name, "unknown call record"),
     };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {ChannelId}: its row is not stored yet; what links to the call is stored without the link")]
+    private partial void LogCallRowLate(string channelId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Call write-behind queue full: dropped the oldest record ({RecordType} of channel {ChannelId})")]
     private partial void LogDropped(string recordType, string channelId);
