@@ -722,7 +722,8 @@ public sealed partial class CallHandler
             LogCleanupFailed(e.Message);
         }
         _recorder.Record(new CallClosed(ChannelId, Guid.CreateVersion7(), _time.GetUtcNow(), outcome, _answeredAt, Language,
-            [.. _path], new Dictionary<string, string>(_variables), _hangupCause ?? (_hungUp ? "caller-hangup" : _answeredAt is null ? "not-answered" : null)));
+            [.. _path], new Dictionary<string, string>(_variables), _hangupCause ?? (_hungUp ? "caller-hangup" : _answeredAt is null ? "not-answered" : null),
+            Readopted: Adopted));
         TransitionTo(CallState.Ended, outcome);
         _inbox.Writer.TryComplete();
     }
