@@ -93,6 +93,14 @@ public sealed partial class CallHandler
     /// <summary>The hang-up cause of a call whose answer failed.</summary>
     public const string AnswerFailedCause = "answer-failed";
 
+    /// <summary>The hang-up cause of a call cut because Asterisk stopped or restarted.</summary>
+    public const string AsteriskShutdownCause = "asterisk-shutdown";
+
+    /// <summary>AST_SOFTHANGUP_SHUTDOWN: the soft-hangup flag ChannelHangupRequest carries as its cause when Asterisk shuts down.</summary>
+    private const int AsteriskShutdownSoftHangup = 4;
+
+    private bool _cutByAsteriskShutdown;
+
     internal CallHandler(IvrApp app, CallContext context, RunnableFlow flow, bool adopted, HandoverPlace? resume = null)
     {
         _resume = resume;
@@ -515,8 +523,7 @@ public sealed partial class CallHandler
                         return Ended(0, failed: true);
                     case var gone when !hungUp && IsCallerGone(gone):
                         hungUp = true;
-                        _hungUp = true;
-                        Step("hangup", new { by = "caller", state = State.ToString() });
+                        OnGone(gone);
                         graceSequence = ++_timerSequence;
                         grace = _app.StartTimer(() => Post(new TimerFired(graceSequence)), TimeSpan.FromSeconds(2));
                         break;
@@ -566,11 +573,22 @@ public sealed partial class CallHandler
         var stimulus = await _inbox.Reader.ReadAsync(ct);
         if (IsCallerGone(stimulus))
         {
-            _hungUp = true;
-            Step("hangup", new { by = "caller", state = State.ToString() });
+            OnGone(stimulus);
             throw new CallerHungUpException();
         }
         return stimulus;
+    }
+
+    /// <summary>
+    /// The caller's channel is going. Asterisk stopping or restarting (<c>core restart now</c>, <c>core stop now</c>) soft-hangs
+    /// up every channel with AST_SOFTHANGUP_SHUTDOWN: ChannelHangupRequest <c>cause 4, soft true</c>, where a caller's BYE gives
+    /// neither field and the app's own DELETE gives 32. Such a call was cut by the city's side, not left by the caller.
+    /// </summary>
+    private void OnGone(Stimulus stimulus)
+    {
+        _hungUp = true;
+        _cutByAsteriskShutdown = stimulus is AriStimulus { Message: ChannelHangupRequest { Soft: true, Cause: AsteriskShutdownSoftHangup } };
+        Step("hangup", new { by = _cutByAsteriskShutdown ? "asterisk-shutdown" : "caller", state = State.ToString() });
     }
 
     private bool IsCallerGone(Stimulus stimulus) => stimulus switch
@@ -699,6 +717,14 @@ public sealed partial class CallHandler
         TransitionTo(CallState.Ending, _hungUp ? "caller hung up" : _hangupCause ?? "flow ended");
         // A call ended without an outcome counts as self-service only if it was answered: one that never was, failed.
         var outcome = _outcome ?? (_hungUp ? CallOutcomes.Abandoned : _answeredAt is null ? CallOutcomes.Failed : CallOutcomes.SelfService);
+        var hangupCause = _hangupCause ?? (_hungUp ? "caller-hangup" : _answeredAt is null ? "not-answered" : null);
+        if (_cutByAsteriskShutdown)
+        {
+            // The city's side ended the call: the citizen did not abandon it (a call already answered by an agent or that
+            // left a message keeps that outcome).
+            outcome = outcome == CallOutcomes.Abandoned ? CallOutcomes.Failed : outcome;
+            hangupCause = AsteriskShutdownCause;
+        }
         using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         try
         {
@@ -722,8 +748,7 @@ public sealed partial class CallHandler
             LogCleanupFailed(e.Message);
         }
         _recorder.Record(new CallClosed(ChannelId, Guid.CreateVersion7(), _time.GetUtcNow(), outcome, _answeredAt, Language,
-            [.. _path], new Dictionary<string, string>(_variables), _hangupCause ?? (_hungUp ? "caller-hangup" : _answeredAt is null ? "not-answered" : null),
-            Readopted: Adopted));
+            [.. _path], new Dictionary<string, string>(_variables), hangupCause, Readopted: Adopted));
         TransitionTo(CallState.Ended, outcome);
         _inbox.Writer.TryComplete();
     }
