@@ -15,8 +15,20 @@ internal sealed class AriEventSocket
 
     public void Enqueue(string json) => _outbox.Writer.TryWrite(json);
 
+    private volatile bool _abort;
+
     /// <summary>Closes the socket with 1000 and an empty reason once the events already queued have been sent.</summary>
     public void Close() => _outbox.Writer.TryComplete();
+
+    /// <summary>
+    /// Drops the TCP connection without a close frame once the events already queued have been sent, as Asterisk's
+    /// <c>core restart now</c> does (app-core-restart-mid-call.json).
+    /// </summary>
+    public void Abort()
+    {
+        _abort = true;
+        _outbox.Writer.TryComplete();
+    }
 
     /// <summary>Runs until the socket is closed by either side.</summary>
     public async Task RunAsync(WebSocket socket, CancellationToken ct)
@@ -32,7 +44,11 @@ internal sealed class AriEventSocket
                 }
                 await socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, ct).ConfigureAwait(false);
             }
-            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            if (_abort)
+            {
+                socket.Abort();
+            }
+            else if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", ct).ConfigureAwait(false);
             }
