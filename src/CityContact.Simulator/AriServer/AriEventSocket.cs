@@ -46,9 +46,12 @@ internal sealed class AriEventSocket
             }
             if (_abort)
             {
-                socket.Abort();
+                // No close frame: the request ends and Kestrel closes the connection once the events are flushed
+                // (WebSocket.Abort would discard what is still unflushed). The receive loop ends with the connection.
+                _outbox.Writer.TryComplete();
+                return;
             }
-            else if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", ct).ConfigureAwait(false);
             }
@@ -75,9 +78,9 @@ internal sealed class AriEventSocket
                 }
             }
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
-            // Closed without a handshake: same as a close.
+            // Closed without a handshake (by either side): same as a close.
         }
         _outbox.Writer.TryComplete();
     }
