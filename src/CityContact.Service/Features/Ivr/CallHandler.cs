@@ -501,10 +501,42 @@ public sealed partial class CallHandler
     /// the inbox is read for it a little longer before the hangup is raised as <see cref="CallerHungUpException"/>
     /// through <see cref="RecordingEnd.CallerHungUp"/>.
     /// </summary>
+    /// <remarks>
+    /// Asterisk gives a recording up after 4 s without a single audio frame ("No audio available", whatever
+    /// maxSilenceSeconds says), which is what a phone that suppresses silence sends while its user has not started
+    /// speaking. Such an empty take ended before <see cref="RecordRequest.MaxSilence"/> is taken again (same name,
+    /// overwritten, no second beep) for the time left, so a silent caller gets the configured silence to begin.
+    /// </remarks>
     public async Task<RecordingEnd> RecordAsync(RecordRequest request, CancellationToken ct)
+    {
+        var started = _time.GetUtcNow();
+        var take = request;
+        while (true)
+        {
+            var (end, pressed) = await RecordTakeAsync(take, ct);
+            var elapsed = _time.GetUtcNow() - started;
+            if (end.Seconds > 0 || end.CallerHungUp || pressed || end.Failed || request.MaxSilence is not { } silence || elapsed >= silence
+                || (request.MaxDuration is { } max && elapsed >= max))
+            {
+                return end;
+            }
+            Step("recording.no-audio", new { name = request.Name, afterMs = (long)elapsed.TotalMilliseconds });
+            take = request with
+            {
+                Beep = false,
+                IfExists = "overwrite",
+                MaxSilence = silence - elapsed,
+                MaxDuration = request.MaxDuration - elapsed,
+            };
+        }
+    }
+
+    /// <summary>One take of <see cref="RecordAsync"/>; <c>Pressed</c> when the caller pressed a key meanwhile (the terminating digit).</summary>
+    private async Task<(RecordingEnd End, bool Pressed)> RecordTakeAsync(RecordRequest request, CancellationToken ct)
     {
         await Guard(_ari.Channels.RecordAsync(ChannelId, request, ct));
         Step("recording.started", new { name = request.Name });
+        var pressed = false;
         var hungUp = false;
         IDisposable? grace = null;
         long graceSequence = 0;
@@ -516,11 +548,14 @@ public sealed partial class CallHandler
                 switch (stimulus)
                 {
                     case AriStimulus { Message: RecordingFinished finished } when finished.Recording.Name == request.Name:
-                        return Ended(finished.Recording.Duration ?? 0, failed: false);
+                        return (Ended(finished.Recording.Duration ?? 0, failed: false), pressed);
                     case AriStimulus { Message: RecordingFailed failed } when failed.Recording.Name == request.Name:
-                        return Ended(0, failed: true);
+                        return (Ended(0, failed: true), pressed);
                     case TimerFired fired when hungUp && fired.Sequence == graceSequence:
-                        return Ended(0, failed: true);
+                        return (Ended(0, failed: true), pressed);
+                    case AriStimulus { Message: ChannelDtmfReceived dtmf } when dtmf.Channel.Id == ChannelId:
+                        pressed = true;
+                        break;
                     case var gone when !hungUp && IsCallerGone(gone):
                         hungUp = true;
                         OnGone(gone);
@@ -538,7 +573,7 @@ public sealed partial class CallHandler
         RecordingEnd Ended(int seconds, bool failed)
         {
             Step("recording.finished", new { name = request.Name, seconds, failed, callerHungUp = hungUp });
-            return new RecordingEnd(request.Name, seconds, hungUp);
+            return new RecordingEnd(request.Name, seconds, hungUp) { Failed = failed };
         }
     }
 
@@ -770,7 +805,11 @@ public sealed partial class CallHandler
 }
 
 /// <summary>How a recording of the caller ended: its stored name, its length in whole seconds, whether the caller hung up.</summary>
-public sealed record RecordingEnd(string Name, int Seconds, bool CallerHungUp);
+public sealed record RecordingEnd(string Name, int Seconds, bool CallerHungUp)
+{
+    /// <summary>Asterisk reported the recording failed (or its end never came after a hangup).</summary>
+    public bool Failed { get; init; }
+}
 
 /// <summary>What is known about a call when it arrives.</summary>
 public sealed record CallContext(string ChannelId, string Caller, string DialedNumber, string Language, DateTimeOffset StartedAt, string Direction = CallDirections.Inbound);
