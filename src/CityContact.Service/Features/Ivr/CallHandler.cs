@@ -538,6 +538,9 @@ public sealed partial class CallHandler
         Step("recording.started", new { name = request.Name });
         var pressed = false;
         var hungUp = false;
+        // Events of this take follow its RecordingStarted: an end of an earlier take of the same name still in the inbox
+        // (Asterisk sent channel events twice to an app also subscribed to the channel's endpoint) is not this take's.
+        var started = false;
         IDisposable? grace = null;
         long graceSequence = 0;
         try
@@ -547,9 +550,12 @@ public sealed partial class CallHandler
                 var stimulus = await _inbox.Reader.ReadAsync(ct);
                 switch (stimulus)
                 {
-                    case AriStimulus { Message: RecordingFinished finished } when finished.Recording.Name == request.Name:
+                    case AriStimulus { Message: RecordingStarted start } when start.Recording.Name == request.Name:
+                        started = true;
+                        break;
+                    case AriStimulus { Message: RecordingFinished finished } when started && finished.Recording.Name == request.Name:
                         return (Ended(finished.Recording.Duration ?? 0, failed: false), pressed);
-                    case AriStimulus { Message: RecordingFailed failed } when failed.Recording.Name == request.Name:
+                    case AriStimulus { Message: RecordingFailed failed } when started && failed.Recording.Name == request.Name:
                         return (Ended(0, failed: true), pressed);
                     case TimerFired fired when hungUp && fired.Sequence == graceSequence:
                         return (Ended(0, failed: true), pressed);
