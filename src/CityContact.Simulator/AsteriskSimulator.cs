@@ -85,6 +85,13 @@ public sealed class AsteriskSimulator : IAsyncDisposable
     /// <summary>Closes every ARI WebSocket with 1000 (as Asterisk does on its side); calls stay up and stay in Stasis.</summary>
     public void DropWebSockets() => _core.DropWebSockets();
 
+    /// <summary>
+    /// <c>core restart now</c>: every channel is hung up with ChannelHangupRequest cause 4 (soft), the ARI WebSockets drop
+    /// without a close frame, AMI sends Shutdown (Restart: True) and closes; the simulator then serves again with no call,
+    /// bridge or application, as the restarted Asterisk does.
+    /// </summary>
+    public void CoreRestartNow() => _core.CoreRestartNow();
+
     /// <summary>AMI Originate with Application (the AMI server's entry into the core).</summary>
     internal void OriginateApplication(string endpoint, string application, string data, string? callerId, TimeSpan timeout,
         IReadOnlyList<KeyValuePair<string, string>> variables, string correlationId)

@@ -85,6 +85,9 @@ internal sealed class AmiEventTranslator(IReadOnlySet<string> trunkEndpoints, Am
                     output.Add(DeviceState("PJSIP/" + destroyed.Channel.Endpoint, "NOT_INUSE"));
                 }
                 break;
+            case AsteriskShuttingDown shutdown:
+                output.Add(AmiFrame.Event("Shutdown", "system,all").Add("Shutdown", "Cleanly").Add("Restart", shutdown.Restart ? "True" : "False").Build());
+                break;
             case DtmfReceived dtmf:
                 output.Add(Dtmf("DTMFBegin", dtmf).Build());
                 output.Add(Dtmf("DTMFEnd", dtmf).Add("DurationMs", dtmf.DurationMs).Build());

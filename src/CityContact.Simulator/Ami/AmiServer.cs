@@ -131,6 +131,14 @@ public sealed class AmiServer : IAsyncDisposable
                         session.SendEvent(frame);
                     }
                 }
+                if (change is AsteriskShuttingDown)
+                {
+                    // Asterisk closes every AMI connection right after its Shutdown event.
+                    foreach (var session in _sessions.Keys)
+                    {
+                        session.CloseAfterPendingWrites();
+                    }
+                }
             }
         }
         catch (OperationCanceledException)

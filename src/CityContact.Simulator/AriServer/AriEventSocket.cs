@@ -15,8 +15,20 @@ internal sealed class AriEventSocket
 
     public void Enqueue(string json) => _outbox.Writer.TryWrite(json);
 
+    private volatile bool _abort;
+
     /// <summary>Closes the socket with 1000 and an empty reason once the events already queued have been sent.</summary>
     public void Close() => _outbox.Writer.TryComplete();
+
+    /// <summary>
+    /// Drops the TCP connection without a close frame once the events already queued have been sent, as Asterisk's
+    /// <c>core restart now</c> does (app-core-restart-mid-call.json).
+    /// </summary>
+    public void Abort()
+    {
+        _abort = true;
+        _outbox.Writer.TryComplete();
+    }
 
     /// <summary>Runs until the socket is closed by either side.</summary>
     public async Task RunAsync(WebSocket socket, CancellationToken ct)
@@ -31,6 +43,13 @@ internal sealed class AriEventSocket
                     break;
                 }
                 await socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, ct).ConfigureAwait(false);
+            }
+            if (_abort)
+            {
+                // No close frame: the request ends and Kestrel closes the connection once the events are flushed
+                // (WebSocket.Abort would discard what is still unflushed). The receive loop ends with the connection.
+                _outbox.Writer.TryComplete();
+                return;
             }
             if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
@@ -59,9 +78,9 @@ internal sealed class AriEventSocket
                 }
             }
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
-            // Closed without a handshake: same as a close.
+            // Closed without a handshake (by either side): same as a close.
         }
         _outbox.Writer.TryComplete();
     }

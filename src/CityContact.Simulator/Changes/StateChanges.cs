@@ -104,3 +104,6 @@ public sealed record DeviceStateChanged(DateTimeOffset Timestamp, string Device,
 /// 1 busy/rejected, 0 failure (e.g. unregistered). <paramref name="CorrelationId"/> is what the originator passed in.
 /// </summary>
 public sealed record OriginateCompleted(DateTimeOffset Timestamp, string? CorrelationId, ChannelInfo? Channel, bool Success, int Reason) : StateChange(Timestamp);
+
+/// <summary>Asterisk is going down (<c>core restart now</c>, <c>core stop now</c>): AMI's Shutdown event, then every AMI connection closes.</summary>
+public sealed record AsteriskShuttingDown(DateTimeOffset Timestamp, bool Restart) : StateChange(Timestamp);

@@ -63,6 +63,9 @@ internal sealed class SimChannel
     public DateTimeOffset SpeakingUntil { get; set; }
     public List<(DateTimeOffset From, DateTimeOffset To)> Speech { get; } = [];
 
+    /// <summary>The phone sends no RTP while its user is silent (silence suppression, a muted phone): only speech is audio.</summary>
+    public bool SendsNoAudioWhenSilent { get; set; }
+
     /// <summary>Originate/dial: the Stasis args to enter with on answer, the timer that gives up ringing.</summary>
     public string[] PendingStasisArgs { get; set; } = [];
     public string? PendingStasisApp { get; set; }

@@ -87,7 +87,28 @@ internal sealed partial class SimulatorCore
             recording.Timer = Schedule(max, () => FinishRecording(recording, "done"));
         }
         ArmSilenceTimer(recording);
+        ArmNoAudioTimer(recording);
         return response;
+    }
+
+    // __ast_play_and_record waits twice 2 s for a frame and then gives up ("No audio available on …??"): the recording
+    // ends as done, with only the audio received (INDEX.md of the transcripts, "Recording").
+    private static readonly TimeSpan NoAudioLimit = TimeSpan.FromSeconds(4);
+
+    private void ArmNoAudioTimer(SimLiveRecording recording)
+    {
+        if (!recording.Channel.SendsNoAudioWhenSilent)
+        {
+            return;
+        }
+        var quietFrom = recording.Channel.SpeakingUntil > Now ? recording.Channel.SpeakingUntil : Now;
+        Schedule(quietFrom + NoAudioLimit - Now, () =>
+        {
+            if (recording.State == "recording" && recording.Channel.SpeakingUntil + NoAudioLimit <= Now)
+            {
+                FinishRecording(recording, "done");
+            }
+        });
     }
 
     private void ArmSilenceTimer(SimLiveRecording recording)
@@ -111,6 +132,7 @@ internal sealed partial class SimulatorCore
         if (channel.Recording is { } recording)
         {
             ArmSilenceTimer(recording);
+            ArmNoAudioTimer(recording);
         }
     }
 
@@ -145,7 +167,9 @@ internal sealed partial class SimulatorCore
             .Where(s => s.To > s.From)
             .ToArray();
         var audioStart = speech.Length > 0 ? speech.Min(s => s.From) : recording.StartedAt;
-        var length = end - audioStart;
+        // A phone silent on the wire gave Asterisk no frames to write beyond the speech.
+        var audioEnd = !recording.Channel.SendsNoAudioWhenSilent ? end : speech.Length > 0 ? speech.Max(s => s.To) : audioStart;
+        var length = audioEnd - audioStart;
         var duration = (int)Math.Floor(length.TotalSeconds);
         var talking = Math.Min(duration, (int)Math.Floor(speech.Sum(s => (s.To - s.From).TotalSeconds)));
         if (keepFile)

@@ -56,6 +56,12 @@ public sealed class SimulatedCaller
     /// <summary>The caller speaks for <paramref name="length"/> from now: a recording taken meanwhile contains voice, not silence.</summary>
     public void Speak(TimeSpan length) => _core.Speak(_channel, length);
 
+    /// <summary>
+    /// From now on the caller's phone sends no RTP while the caller is silent (silence suppression, a muted phone): a
+    /// recording then ends after 4 s without audio, whatever its maxSilenceSeconds, as Asterisk's does.
+    /// </summary>
+    public void SendNoAudioWhenSilent() => _core.Mutate(() => _channel.SendsNoAudioWhenSilent = true);
+
     /// <summary>The caller puts the call on hold (re-INVITE sendonly): ChannelHold; a bridged peer hears music on hold.</summary>
     public Task HoldAsync(CancellationToken ct = default)
     {

@@ -29,6 +29,15 @@ public sealed class AriOptions
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// Retries of a request that is safe to repeat (answer, hang-up, play with an id) after a transport failure, such as
+    /// the connection Asterisk drops when its HTTP session limit is reached.
+    /// </summary>
+    public int TransientRetries { get; set; } = 2;
+
+    /// <summary>Wait before the first retry; the n-th retry waits n times this.</summary>
+    public TimeSpan TransientRetryDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
     /// Events waiting per call before the WebSocket reader waits for that call's handler. A reader held up
     /// for long loses the socket (Asterisk gives up writing after its websocket_write_timeout, and pongs go
     /// unread), after which the stream reconnects and raises Reconnected: keep this far above a call's burst.
@@ -61,6 +70,10 @@ public sealed class AriOptions
         if (PingInterval <= TimeSpan.Zero || PingTimeout <= TimeSpan.Zero || RequestTimeout <= TimeSpan.Zero)
         {
             throw new InvalidOperationException("Ari:PingInterval, Ari:PingTimeout and Ari:RequestTimeout must be positive.");
+        }
+        if (TransientRetries is < 0 or > 10 || TransientRetryDelay < TimeSpan.Zero || TransientRetryDelay > TimeSpan.FromSeconds(5))
+        {
+            throw new InvalidOperationException("Ari:TransientRetries must be between 0 and 10 and Ari:TransientRetryDelay between 0 and 5 s.");
         }
         if (EventLaneCapacity < 1)
         {

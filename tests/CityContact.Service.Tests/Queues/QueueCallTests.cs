@@ -237,9 +237,11 @@ public sealed class QueueCallTests
         var row = await QueueColumnsAsync(host, caller.ChannelId);
         Assert.Equal("callback", row.Outcome);
         await using var connection = new NpgsqlConnection(host.Database.ConnectionString);
-        var (phone, state, attempts, notBefore) = await connection.QuerySingleAsync<(string, string, int, DateTime)>(
-            "SELECT phone, state, attempts, not_before FROM callback_requests");
+        var (phone, state, attempts, notBefore, callId) = await connection.QuerySingleAsync<(string, string, int, DateTime, long?)>(
+            "SELECT phone, state, attempts, not_before, call_id FROM callback_requests");
         Assert.Equal("+40256000007", phone);
+        // Linked to the call it was asked for, so the call's report and the callback's history meet.
+        Assert.Equal(await connection.ExecuteScalarAsync<long>("SELECT id FROM calls WHERE channel_id = @id", new { id = caller.ChannelId }), callId);
         // Its trigger fires at once and it waits in the queue in the caller's place (nobody is free): nobody was dialled.
         Assert.True(state is "pending" or "dialing", state);
         Assert.Equal(0, attempts);

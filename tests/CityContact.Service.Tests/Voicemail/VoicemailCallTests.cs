@@ -95,6 +95,37 @@ public sealed class VoicemailCallTests
     }
 
     [Fact]
+    public async Task A_caller_whose_phone_sends_no_audio_while_silent_has_the_configured_silence_to_begin_the_message()
+    {
+        // Asterisk ends a recording after 4 s without any audio frame (seen on 22.10.1 with a phone that suppresses
+        // silence), however long maxSilenceSeconds is: this caller only starts after that, within the 8 s configured.
+        await using var host = await VoicemailHost.StartAsync(WednesdayEvening, Ct, new Dictionary<string, string?> { ["Voicemail:MaxSilenceSeconds"] = "8" });
+        var caller = await host.DialAsync(VoicemailHost.Citizen, "1", Ct);
+        caller.SendNoAudioWhenSilent();
+        var name = await host.WaitForRecordingAsync(caller, 1, Ct);
+        var started = host.Time.GetUtcNow();
+        // The first take ends without audio; the caller begins while the recording goes on under the same name.
+        await host.Sim.WaitUntilAsync(s => s.Requests.Count(r => r.Path.EndsWith($"/channels/{caller.ChannelId}/record", StringComparison.Ordinal)) == 2
+            && s.LiveRecordings.Any(r => r.Name == name), Ct);
+        Assert.True(host.Time.GetUtcNow() - started >= TimeSpan.FromSeconds(4));
+        await TalkAsync(caller, 2);
+        await caller.PressAsync("#", Ct);
+        await VoicemailHost.WaitForPromptAsync(caller, "message-saved", 1, Ct);
+        await caller.HangUpAsync(Ct);
+
+        var (call, timeline) = await host.EndedCallAsync(caller.ChannelId, Ct);
+        Assert.Equal(CallOutcomes.Voicemail, call.Outcome);
+        var ticket = await host.TicketOfCallAsync(call.Id, Ct);
+        Assert.NotNull(ticket);
+        Assert.Equal(name, ticket.RecordingRef);
+        Assert.Single(timeline, e => e.Type == "recording.no-audio");
+        var retake = host.Sim.Requests.Last(r => r.Path.EndsWith($"/channels/{caller.ChannelId}/record", StringComparison.Ordinal));
+        Assert.Equal("overwrite", retake.Parameters["ifExists"]);
+        Assert.Equal("false", retake.Parameters["beep"]);
+        Assert.InRange(int.Parse(retake.Parameters["maxSilenceSeconds"], System.Globalization.CultureInfo.InvariantCulture), 1, 4);
+    }
+
+    [Fact]
     public async Task A_caller_hanging_up_at_the_review_question_keeps_the_message()
     {
         await using var host = await VoicemailHost.StartAsync(WednesdayEvening, Ct);

@@ -194,6 +194,30 @@ public sealed class CallStateMachineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Core_restart_hangs_calls_up_with_the_shutdown_cause_and_drops_the_socket_without_a_close_frame()
+    {
+        // app-core-restart-mid-call.json: ChannelHangupRequest cause 4 soft, PlaybackFinished failed, StasisEnd, then the TCP
+        // connection closes without a close frame; the restarted Asterisk knows neither the call nor the app.
+        var (caller, id) = await AnsweredCallAsync();
+        Assert.Equal(201, (await _ari.PostAsync($"channels/{id}/play?media=sound:hello-world")).Status);
+        await _ari.NextAsync("PlaybackStarted");
+
+        _sim.CoreRestartNow();
+
+        var request = await _ari.NextAsync("ChannelHangupRequest");
+        Assert.Equal(4, request.GetProperty("cause").GetInt32());
+        Assert.True(request.GetProperty("soft").GetBoolean());
+        Assert.Equal("failed", (await _ari.NextAsync("PlaybackFinished")).GetProperty("playback").GetProperty("state").GetString());
+        await _ari.NextAsync("StasisEnd");
+        await _ari.WaitClosedAsync();
+        Assert.False(_ari.HasPendingEvent);
+        Assert.Null(_ari.CloseStatus);
+        Assert.True(caller.HungUp);
+        Assert.Empty(_sim.Channels);
+        Assert.Equal(404, (await _ari.SendAsync(HttpMethod.Get, "applications/citycontact")).Status);
+    }
+
+    [Fact]
     public async Task Trunk_call_without_a_connected_app_is_declined()
     {
         await _ari.DisposeAsync();

@@ -17,9 +17,13 @@ public sealed record CallOpened(
 /// <summary>One timeline step; <see cref="Uid"/> is generated when recorded, so a retried write stores it once.</summary>
 public sealed record CallStep(string ChannelId, Guid Uid, DateTimeOffset At, string Type, string Data) : CallRecord(ChannelId);
 
+/// <summary>
+/// The call's end. <see cref="Readopted"/>: the call was taken over from a previous service instance, whose part of the IVR
+/// path is only on the timeline; the stored path is then the timeline's nodes (both instances'), not <see cref="Path"/>.
+/// </summary>
 public sealed record CallClosed(
     string ChannelId, Guid Uid, DateTimeOffset EndedAt, string Outcome, DateTimeOffset? AnsweredAt, string Language,
-    IReadOnlyList<string> Path, IReadOnlyDictionary<string, string> Variables, string? HangupCause) : CallRecord(ChannelId);
+    IReadOnlyList<string> Path, IReadOnlyDictionary<string, string> Variables, string? HangupCause, bool Readopted = false) : CallRecord(ChannelId);
 
 public sealed class CallRecorderOptions
 {
@@ -105,6 +109,37 @@ public sealed partial class CallRecorder : BackgroundService
         {
             await Task.Delay(TimeSpan.FromMilliseconds(20), ct);
         }
+    }
+
+    /// <summary>
+    /// The id of a call's row, for what links to it (a ticket, a callback request). The row is written behind the call, at
+    /// answer time, so it is almost always stored already; only when it is not does this wait (two seconds at most) for the
+    /// writer to catch up. Null when the row is still not stored (logged: the link is then missing).
+    /// </summary>
+    public async Task<long?> CallIdAsync(string channelId, CancellationToken ct)
+    {
+        if (await StoredCallIdAsync(channelId, ct) is { } id)
+        {
+            return id;
+        }
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        wait.CancelAfter(TimeSpan.FromSeconds(2));
+        try
+        {
+            await WaitUntilStoredAsync(wait.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            LogCallRowLate(channelId);
+        }
+        return await StoredCallIdAsync(channelId, ct);
+    }
+
+    private async Task<long?> StoredCallIdAsync(string channelId, CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT id FROM calls WHERE channel_id = @channelId", new { channelId }, cancellationToken: ct));
     }
 
     private void OnDropped(CallRecord record)
@@ -253,7 +288,10 @@ public sealed partial class CallRecorder : BackgroundService
                 UPDATE calls SET
                     ended_at = greatest(@EndedAt, started_at), outcome = @Outcome,
                     answered_at = coalesce(answered_at, CASE WHEN @AnsweredAt::timestamptz IS NOT NULL THEN greatest(@AnsweredAt, started_at) END),
-                    language = @Language, ivr_path = @Path, ivr_variables = @Variables::jsonb, hangup_cause = @HangupCause
+                    language = @Language, ivr_variables = @Variables::jsonb, hangup_cause = @HangupCause,
+                    ivr_path = CASE WHEN @Readopted THEN coalesce(
+                        (SELECT array_agg(e.data->>'node' ORDER BY e.at, e.id) FROM call_events e WHERE e.call_id = calls.id AND e.type = 'node'),
+                        @Path) ELSE @Path END
                 WHERE channel_id = @ChannelId AND ended_at IS NULL
                 RETURNING id
             )
@@ -263,10 +301,13 @@ public sealed partial class CallRecorder : BackgroundService
             """, new
         {
             c.ChannelId, c.Uid, EndedAt = c.EndedAt.UtcDateTime, c.Outcome, AnsweredAt = c.AnsweredAt?.UtcDateTime, c.Language,
-            Path = c.Path.ToArray(), Variables = JsonSerializer.Serialize(c.Variables), c.HangupCause,
+            Path = c.Path.ToArray(), Variables = JsonSerializer.Serialize(c.Variables), c.HangupCause, c.Readopted,
         }, transaction, cancellationToken: ct),
         _ => throw new ArgumentOutOfRangeException(nameof(record), record.GetType().Name, "unknown call record"),
     };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {ChannelId}: its row is not stored yet; what links to the call is stored without the link")]
+    private partial void LogCallRowLate(string channelId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Call write-behind queue full: dropped the oldest record ({RecordType} of channel {ChannelId})")]
     private partial void LogDropped(string recordType, string channelId);

@@ -31,6 +31,22 @@ internal sealed record TimerFired(long Sequence) : Stimulus;
 /// <summary>The ARI connection came back: events may have been missed while it was down.</summary>
 internal sealed record Resync(bool ChannelStillThere) : Stimulus;
 
+/// <summary>Asterisk did not answer the call (after the ARI client's retries): the call ends as failed, hung up unanswered.</summary>
+internal sealed class CallNotAnsweredException : Exception
+{
+    public CallNotAnsweredException() : base("The call could not be answered.")
+    {
+    }
+
+    public CallNotAnsweredException(Exception inner) : base("The call could not be answered.", inner)
+    {
+    }
+
+    public CallNotAnsweredException(string message, Exception inner) : base(message, inner)
+    {
+    }
+}
+
 internal sealed class CallerHungUpException : Exception
 {
     public CallerHungUpException() : base("The caller hung up.")
@@ -73,6 +89,17 @@ public sealed partial class CallHandler
     private DateTimeOffset? _answeredAt;
     private bool _hungUp;
     private readonly HandoverPlace? _resume;
+
+    /// <summary>The hang-up cause of a call whose answer failed.</summary>
+    public const string AnswerFailedCause = "answer-failed";
+
+    /// <summary>The hang-up cause of a call cut because Asterisk stopped or restarted.</summary>
+    public const string AsteriskShutdownCause = "asterisk-shutdown";
+
+    /// <summary>AST_SOFTHANGUP_SHUTDOWN: the soft-hangup flag ChannelHangupRequest carries as its cause when Asterisk shuts down.</summary>
+    private const int AsteriskShutdownSoftHangup = 4;
+
+    private bool _cutByAsteriskShutdown;
 
     internal CallHandler(IvrApp app, CallContext context, RunnableFlow flow, bool adopted, HandoverPlace? resume = null)
     {
@@ -135,6 +162,10 @@ public sealed partial class CallHandler
         {
             _outcome ??= CallOutcomes.Abandoned;
         }
+        catch (CallNotAnsweredException)
+        {
+            // Recorded by AnswerAsync; EndAsync hangs up.
+        }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             _outcome ??= CallOutcomes.Failed;
@@ -179,7 +210,21 @@ public sealed partial class CallHandler
         _recorder.Record(new CallOpened(ChannelId, Context.Caller, Context.DialedNumber, Language, Context.StartedAt, Flow.VersionId, Context.Direction));
         Step("started", new { flow = Flow.FlowCode, version = Flow.Version });
         TransitionTo(CallState.Answering, "StasisStart");
-        await Guard(_ari.Channels.AnswerAsync(ChannelId, ct));
+        try
+        {
+            await Guard(_ari.Channels.AnswerAsync(ChannelId, ct));
+        }
+        catch (Exception e) when (e is AriException or HttpRequestException or TimeoutException)
+        {
+            // The ARI client has already retried the transient failures. The call never reached the city: it is stored
+            // as failed, and EndAsync hangs the unanswered channel up with a SIP failure instead of leaving the caller
+            // to ring out in silence.
+            LogAnswerFailed(e.GetType().Name, e.Message);
+            Step("answer.failed", new { error = e.GetType().Name });
+            _outcome = CallOutcomes.Failed;
+            _hangupCause = AnswerFailedCause;
+            throw new CallNotAnsweredException(e);
+        }
         _answeredAt = _time.GetUtcNow();
         Step("answered");
         TransitionTo(CallState.InFlow, "answered");
@@ -456,11 +501,46 @@ public sealed partial class CallHandler
     /// the inbox is read for it a little longer before the hangup is raised as <see cref="CallerHungUpException"/>
     /// through <see cref="RecordingEnd.CallerHungUp"/>.
     /// </summary>
+    /// <remarks>
+    /// Asterisk gives a recording up after 4 s without a single audio frame ("No audio available", whatever
+    /// maxSilenceSeconds says), which is what a phone that suppresses silence sends while its user has not started
+    /// speaking. Such an empty take ended before <see cref="RecordRequest.MaxSilence"/> is taken again (same name,
+    /// overwritten, no second beep) for the time left, so a silent caller gets the configured silence to begin.
+    /// </remarks>
     public async Task<RecordingEnd> RecordAsync(RecordRequest request, CancellationToken ct)
+    {
+        var started = _time.GetUtcNow();
+        var take = request;
+        while (true)
+        {
+            var (end, pressed) = await RecordTakeAsync(take, ct);
+            var elapsed = _time.GetUtcNow() - started;
+            if (end.Seconds > 0 || end.CallerHungUp || pressed || end.Failed || request.MaxSilence is not { } silence || elapsed >= silence
+                || (request.MaxDuration is { } max && elapsed >= max))
+            {
+                return end;
+            }
+            Step("recording.no-audio", new { name = request.Name, afterMs = (long)elapsed.TotalMilliseconds });
+            take = request with
+            {
+                Beep = false,
+                IfExists = "overwrite",
+                MaxSilence = silence - elapsed,
+                MaxDuration = request.MaxDuration - elapsed,
+            };
+        }
+    }
+
+    /// <summary>One take of <see cref="RecordAsync"/>; <c>Pressed</c> when the caller pressed a key meanwhile (the terminating digit).</summary>
+    private async Task<(RecordingEnd End, bool Pressed)> RecordTakeAsync(RecordRequest request, CancellationToken ct)
     {
         await Guard(_ari.Channels.RecordAsync(ChannelId, request, ct));
         Step("recording.started", new { name = request.Name });
+        var pressed = false;
         var hungUp = false;
+        // Events of this take follow its RecordingStarted: an end of an earlier take of the same name still in the inbox
+        // (Asterisk sent channel events twice to an app also subscribed to the channel's endpoint) is not this take's.
+        var started = false;
         IDisposable? grace = null;
         long graceSequence = 0;
         try
@@ -470,16 +550,21 @@ public sealed partial class CallHandler
                 var stimulus = await _inbox.Reader.ReadAsync(ct);
                 switch (stimulus)
                 {
-                    case AriStimulus { Message: RecordingFinished finished } when finished.Recording.Name == request.Name:
-                        return Ended(finished.Recording.Duration ?? 0, failed: false);
-                    case AriStimulus { Message: RecordingFailed failed } when failed.Recording.Name == request.Name:
-                        return Ended(0, failed: true);
+                    case AriStimulus { Message: RecordingStarted start } when start.Recording.Name == request.Name:
+                        started = true;
+                        break;
+                    case AriStimulus { Message: RecordingFinished finished } when started && finished.Recording.Name == request.Name:
+                        return (Ended(finished.Recording.Duration ?? 0, failed: false), pressed);
+                    case AriStimulus { Message: RecordingFailed failed } when started && failed.Recording.Name == request.Name:
+                        return (Ended(0, failed: true), pressed);
                     case TimerFired fired when hungUp && fired.Sequence == graceSequence:
-                        return Ended(0, failed: true);
+                        return (Ended(0, failed: true), pressed);
+                    case AriStimulus { Message: ChannelDtmfReceived dtmf } when dtmf.Channel.Id == ChannelId:
+                        pressed = true;
+                        break;
                     case var gone when !hungUp && IsCallerGone(gone):
                         hungUp = true;
-                        _hungUp = true;
-                        Step("hangup", new { by = "caller", state = State.ToString() });
+                        OnGone(gone);
                         graceSequence = ++_timerSequence;
                         grace = _app.StartTimer(() => Post(new TimerFired(graceSequence)), TimeSpan.FromSeconds(2));
                         break;
@@ -494,7 +579,7 @@ public sealed partial class CallHandler
         RecordingEnd Ended(int seconds, bool failed)
         {
             Step("recording.finished", new { name = request.Name, seconds, failed, callerHungUp = hungUp });
-            return new RecordingEnd(request.Name, seconds, hungUp);
+            return new RecordingEnd(request.Name, seconds, hungUp) { Failed = failed };
         }
     }
 
@@ -529,11 +614,22 @@ public sealed partial class CallHandler
         var stimulus = await _inbox.Reader.ReadAsync(ct);
         if (IsCallerGone(stimulus))
         {
-            _hungUp = true;
-            Step("hangup", new { by = "caller", state = State.ToString() });
+            OnGone(stimulus);
             throw new CallerHungUpException();
         }
         return stimulus;
+    }
+
+    /// <summary>
+    /// The caller's channel is going. Asterisk stopping or restarting (<c>core restart now</c>, <c>core stop now</c>) soft-hangs
+    /// up every channel with AST_SOFTHANGUP_SHUTDOWN: ChannelHangupRequest <c>cause 4, soft true</c>, where a caller's BYE gives
+    /// neither field and the app's own DELETE gives 32. Such a call was cut by the city's side, not left by the caller.
+    /// </summary>
+    private void OnGone(Stimulus stimulus)
+    {
+        _hungUp = true;
+        _cutByAsteriskShutdown = stimulus is AriStimulus { Message: ChannelHangupRequest { Soft: true, Cause: AsteriskShutdownSoftHangup } };
+        Step("hangup", new { by = _cutByAsteriskShutdown ? "asterisk-shutdown" : "caller", state = State.ToString() });
     }
 
     private bool IsCallerGone(Stimulus stimulus) => stimulus switch
@@ -660,7 +756,16 @@ public sealed partial class CallHandler
     private async Task EndAsync()
     {
         TransitionTo(CallState.Ending, _hungUp ? "caller hung up" : _hangupCause ?? "flow ended");
-        var outcome = _outcome ?? (_hungUp ? CallOutcomes.Abandoned : CallOutcomes.SelfService);
+        // A call ended without an outcome counts as self-service only if it was answered: one that never was, failed.
+        var outcome = _outcome ?? (_hungUp ? CallOutcomes.Abandoned : _answeredAt is null ? CallOutcomes.Failed : CallOutcomes.SelfService);
+        var hangupCause = _hangupCause ?? (_hungUp ? "caller-hangup" : _answeredAt is null ? "not-answered" : null);
+        if (_cutByAsteriskShutdown)
+        {
+            // The city's side ended the call: the citizen did not abandon it (a call already answered by an agent or that
+            // left a message keeps that outcome).
+            outcome = outcome == CallOutcomes.Abandoned ? CallOutcomes.Failed : outcome;
+            hangupCause = AsteriskShutdownCause;
+        }
         using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         try
         {
@@ -674,7 +779,9 @@ public sealed partial class CallHandler
             }
             if (!_hungUp)
             {
-                await _ari.Channels.HangupAsync(ChannelId, "normal", cleanup.Token).IgnoreNotFound();
+                // An unanswered channel is refused with congestion (SIP 503), so the carrier ends the caller's ringing at once.
+                var reason = _answeredAt is null ? HangupReasons.Congestion : HangupReasons.Normal;
+                await _ari.Channels.HangupAsync(ChannelId, reason, cleanup.Token).IgnoreNotFound();
             }
         }
         catch (Exception e) when (e is AriException or HttpRequestException or OperationCanceledException)
@@ -682,7 +789,7 @@ public sealed partial class CallHandler
             LogCleanupFailed(e.Message);
         }
         _recorder.Record(new CallClosed(ChannelId, Guid.CreateVersion7(), _time.GetUtcNow(), outcome, _answeredAt, Language,
-            [.. _path], new Dictionary<string, string>(_variables), _hangupCause ?? (_hungUp ? "caller-hangup" : null)));
+            [.. _path], new Dictionary<string, string>(_variables), hangupCause, Readopted: Adopted));
         TransitionTo(CallState.Ended, outcome);
         _inbox.Writer.TryComplete();
     }
@@ -696,12 +803,19 @@ public sealed partial class CallHandler
     [LoggerMessage(Level = LogLevel.Warning, Message = "The apology could not be played: {Error}")]
     private partial void LogApologyFailed(string error);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Answering the call failed ({ErrorType}: {Error}): the call is hung up as failed")]
+    private partial void LogAnswerFailed(string errorType, string error);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing the call's resources failed: {Error}")]
     private partial void LogCleanupFailed(string error);
 }
 
 /// <summary>How a recording of the caller ended: its stored name, its length in whole seconds, whether the caller hung up.</summary>
-public sealed record RecordingEnd(string Name, int Seconds, bool CallerHungUp);
+public sealed record RecordingEnd(string Name, int Seconds, bool CallerHungUp)
+{
+    /// <summary>Asterisk reported the recording failed (or its end never came after a hangup).</summary>
+    public bool Failed { get; init; }
+}
 
 /// <summary>What is known about a call when it arrives.</summary>
 public sealed record CallContext(string ChannelId, string Caller, string DialedNumber, string Language, DateTimeOffset StartedAt, string Direction = CallDirections.Inbound);

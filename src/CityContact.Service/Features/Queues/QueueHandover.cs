@@ -286,7 +286,8 @@ public sealed partial class QueueHandover(
         }
         try
         {
-            var id = await callbacks.RequestAsync(new CallbackRequest(entry.Queue.DepartmentId, phone, null, null, entry.JoinedAt, entry.Priority), ct);
+            var callId = await Ivr.Recorder.CallIdAsync(call.ChannelId, ct);
+            var id = await callbacks.RequestAsync(new CallbackRequest(entry.Queue.DepartmentId, phone, null, callId, entry.JoinedAt, entry.Priority), ct);
             call.Step("queue.callback-requested", new { request = id, typed = digit != "1" });
             // The request keeps the place from now on: a restart must not put the caller back in the queue as well.
             await ForgetPlaceAsync(call);

@@ -107,7 +107,7 @@ public sealed partial class VoicemailRecorder(
     private async Task<Ticket> FileTicketAsync(CallHandler call, FlowNode node, RecordingEnd recording, CancellationToken ct)
     {
         var departmentId = node.Queue is { } queue ? await store.DepartmentOfQueueAsync(queue, ct) : null;
-        var callId = await CallIdAsync(call.ChannelId, ct);
+        var callId = await recorder.CallIdAsync(call.ChannelId, ct);
         var ticket = await tickets.CreateFromVoicemailAsync(call.Context.Caller, departmentId, callId, recording.Name, null, ct);
         call.Finish(CallOutcomes.Voicemail, recording.CallerHungUp ? "caller-hangup" : "voicemail");
         call.SetVariable("ticket", ticket.Number);
@@ -134,29 +134,6 @@ public sealed partial class VoicemailRecorder(
         return ticket;
     }
 
-    /// <summary>
-    /// The call's row is written behind the IVR, at answer time, so it is almost always stored by the end of a message;
-    /// only when it is not does the caller wait (two seconds at most) for the recorder to catch up.
-    /// </summary>
-    private async Task<long?> CallIdAsync(string channelId, CancellationToken ct)
-    {
-        if (await store.CallIdOfChannelAsync(channelId, ct) is { } id)
-        {
-            return id;
-        }
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        wait.CancelAfter(TimeSpan.FromSeconds(2));
-        try
-        {
-            await recorder.WaitUntilStoredAsync(wait.Token);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            LogCallRowLate(channelId);
-        }
-        return await store.CallIdOfChannelAsync(channelId, ct);
-    }
-
     private async Task DeleteAsync(string name)
     {
         try
@@ -171,9 +148,6 @@ public sealed partial class VoicemailRecorder(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ticket {TicketNumber}: no callback requested (no scheduler, phone or department); a supervisor must plan it")]
     private partial void LogCallbackNotRequested(string ticketNumber);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {ChannelId}: its row is not stored yet; the voicemail ticket is created without the call link")]
-    private partial void LogCallRowLate(string channelId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting the discarded recording {Name} failed: {Error}")]
     private partial void LogDeleteFailed(string name, string error);

@@ -26,6 +26,13 @@ public sealed class AriOptions
 
     public string App { get; set; } = "citycontact";
 
+    /// <summary>
+    /// HTTP connections the service opens to ARI at most. Asterisk refuses connections beyond http.conf's
+    /// <c>sessionlimit</c> (100 by default, counted with the event WebSocket and other HTTP clients), so this stays well below it;
+    /// requests beyond it wait for a free connection.
+    /// </summary>
+    public int MaxConnections { get; set; } = 40;
+
     public bool UsesSimulator => string.IsNullOrWhiteSpace(Url);
 }
 
@@ -116,6 +123,10 @@ internal sealed class AriOptionsValidator : IValidateOptions<AriOptions>
         if (string.IsNullOrWhiteSpace(options.App))
         {
             errors.Add("Ari:App must not be empty");
+        }
+        if (options.MaxConnections is < 1 or > 1000)
+        {
+            errors.Add($"Ari:MaxConnections {options.MaxConnections} must be between 1 and 1000 (and below Asterisk's http.conf sessionlimit, 100 by default)");
         }
         if (!options.UsesSimulator)
         {

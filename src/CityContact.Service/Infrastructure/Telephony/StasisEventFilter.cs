@@ -21,6 +21,8 @@ public static class StasisEventFilter
         nameof(ChannelDestroyed),
         nameof(ChannelDtmfReceived),
         nameof(PlaybackFinished),
+        // A voicemail take ignores the end events of an earlier take under the same name until its own start.
+        nameof(RecordingStarted),
         nameof(RecordingFinished),
         nameof(RecordingFailed),
         // The event stream reconnects when another client takes the app over.

@@ -62,15 +62,38 @@ public sealed partial class TelephonyHost(AsteriskConnection asterisk, IvrApp iv
     {
         var ari = asterisk.Ari;
         ari.Events.StateChanged += (_, state) => AriConnected.Set(state == AriConnectionState.Connected ? 1 : 0);
-        // The filter first: the re-adoption's own requests then already bring only the events the service reads.
+        // The filter first and inline (one request): the events of the new socket are then already the filtered ones.
         ari.Events.Reconnected += FilterEventsAsync;
-        ari.Events.Reconnected += ivr.ReadoptAsync;
+        // In the background, as at start: the stream awaits its Reconnected handlers before it reads on, so a re-adoption
+        // run inline would hold back the StasisStart of a call arriving meanwhile (after an Asterisk restart, the first
+        // callers), and its grace for such calls would pass before the event could be read: they would be adopted and sent
+        // to the fallback instead of running the flow.
+        ari.Events.Reconnected += ct =>
+        {
+            _ = Task.Run(() => ReadoptAfterReconnectAsync(ct), CancellationToken.None);
+            return Task.CompletedTask;
+        };
         if (asterisk.Ami is { } ami)
         {
             await ami.StartAsync(stoppingToken);
             _ = Task.Run(() => WatchAmiAsync(ami, stoppingToken), CancellationToken.None);
         }
         await ari.RunAsync(ivr.HandleAsync, stoppingToken);
+    }
+
+    private async Task ReadoptAfterReconnectAsync(CancellationToken ct)
+    {
+        try
+        {
+            await ivr.ReadoptAsync(ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is AriException or HttpRequestException)
+        {
+            LogReadoptFailed(e.Message);
+        }
     }
 
     private async Task ReadoptAtStartAsync(CancellationToken ct)

@@ -31,6 +31,41 @@ internal sealed class AriHttp(HttpClient http, AriOptions options)
             ?? throw new AriException($"ARI {method} {path} returned an empty body");
     }
 
+    /// <summary>
+    /// <see cref="SendAsync(HttpMethod, string, AriQuery?, HttpContent?, CancellationToken)"/> for a request that does no
+    /// harm when Asterisk sees it twice (answer, hang-up, play with our own id): a transport failure (a connection reset,
+    /// a response that ended prematurely, as Asterisk does beyond its HTTP session limit) is retried up to
+    /// <see cref="AriOptions.TransientRetries"/> times. Error statuses and timeouts are not retried.
+    /// </summary>
+    public Task SendRetryingAsync(HttpMethod method, string path, AriQuery? query, CancellationToken cancellationToken) =>
+        RetryingAsync(() => SendAsync(method, path, query, null, cancellationToken), cancellationToken);
+
+    /// <inheritdoc cref="SendRetryingAsync(HttpMethod, string, AriQuery?, CancellationToken)"/>
+    public Task<T> SendRetryingAsync<T>(HttpMethod method, string path, AriQuery? query, JsonTypeInfo<T> result, CancellationToken cancellationToken) =>
+        RetryingAsync(() => SendAsync(method, path, query, result, null, cancellationToken), cancellationToken);
+
+    private async Task RetryingAsync(Func<Task> send, CancellationToken cancellationToken) =>
+        await RetryingAsync(async () =>
+        {
+            await send();
+            return true;
+        }, cancellationToken);
+
+    private async Task<T> RetryingAsync<T>(Func<Task<T>> send, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await send();
+            }
+            catch (HttpRequestException) when (attempt <= options.TransientRetries && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(options.TransientRetryDelay * attempt, cancellationToken);
+            }
+        }
+    }
+
     /// <summary>The caller owns the response (a recording download streams from it).</summary>
     public Task<HttpResponseMessage> SendStreamingAsync(HttpMethod method, string path, CancellationToken cancellationToken) =>
         SendCoreAsync(method, path, null, null, HttpCompletionOption.ResponseHeadersRead, cancellationToken);

@@ -77,12 +77,16 @@ public sealed class ChannelsResource
     public Task DialAsync(string channelId, string? caller, TimeSpan? timeout, CancellationToken cancellationToken) =>
         Post(channelId, "/dial", new AriQuery().Add("caller", caller).AddSeconds("timeout", timeout), cancellationToken);
 
+    /// <summary>Answers; a transport failure is retried (answering an answered channel changes nothing).</summary>
     public Task AnswerAsync(string channelId, CancellationToken cancellationToken) =>
-        Post(channelId, "/answer", null, cancellationToken);
+        _http.SendRetryingAsync(HttpMethod.Post, "channels/" + Segment(channelId) + "/answer", null, cancellationToken);
 
-    /// <summary>Hangs up; <paramref name="reason"/> is one of <see cref="HangupReasons"/>, or null for Asterisk's default.</summary>
+    /// <summary>
+    /// Hangs up; <paramref name="reason"/> is one of <see cref="HangupReasons"/>, or null for Asterisk's default. A transport
+    /// failure is retried (a second hang-up finds the channel gone: 404).
+    /// </summary>
     public Task HangupAsync(string channelId, string? reason, CancellationToken cancellationToken) =>
-        _http.SendAsync(HttpMethod.Delete, "channels/" + Segment(channelId), new AriQuery().Add("reason", reason), null, cancellationToken);
+        _http.SendRetryingAsync(HttpMethod.Delete, "channels/" + Segment(channelId), new AriQuery().Add("reason", reason), cancellationToken);
 
     public Task RingAsync(string channelId, CancellationToken cancellationToken) =>
         Post(channelId, "/ring", null, cancellationToken);
@@ -96,9 +100,10 @@ public sealed class ChannelsResource
             new AriQuery().Add("media", media).Add("lang", lang).Add("playbackId", playbackId),
             AriJsonContext.Default.Playback, null, cancellationToken);
 
+    /// <summary>Plays under our own playback id; a transport failure is retried (the prompt is at worst started again from its beginning).</summary>
     public Task<Playback> PlayWithIdAsync(string channelId, string playbackId, string media, string? lang, CancellationToken cancellationToken) =>
-        _http.SendAsync(HttpMethod.Post, "channels/" + Segment(channelId) + "/play/" + Segment(playbackId),
-            new AriQuery().Add("media", media).Add("lang", lang), AriJsonContext.Default.Playback, null, cancellationToken);
+        _http.SendRetryingAsync(HttpMethod.Post, "channels/" + Segment(channelId) + "/play/" + Segment(playbackId),
+            new AriQuery().Add("media", media).Add("lang", lang), AriJsonContext.Default.Playback, cancellationToken);
 
     public Task<LiveRecording> RecordAsync(string channelId, RecordRequest request, CancellationToken cancellationToken)
     {
