@@ -3,10 +3,8 @@
 #
 # Every "@@NAME@@" in the shipped files is replaced by the setting NAME, taken
 # from the environment or from a KEY=VALUE file (--env-file; read as data,
-# never executed). ARI_PASSWORD_CRYPT is derived from ARI_PASSWORD with
-# `openssl passwd -6` (SHA-512 crypt, what ari.conf's password_format=crypt
-# checks). Nothing is written if a setting is missing or invalid, or if any
-# placeholder would remain. Secret values are never printed.
+# never executed). Nothing is written if a setting is missing or invalid, or
+# if any placeholder would remain. Secret values are never printed.
 #
 # usage: render-asterisk-config.sh [--env-file FILE] [--source DIR] [--target DIR]
 #   --source  the shipped files (default: asterisk-config/ next to this script)
@@ -36,7 +34,6 @@ while [ $# -gt 0 ]; do
 done
 
 [ -d "$source_dir" ] || fail "source directory '$source_dir' does not exist"
-command -v openssl >/dev/null || fail "openssl is needed to hash the ARI password"
 
 # A settings file is parsed, not sourced: a value is data even if it looks like
 # shell. The environment wins over the file, so one value can be overridden.
@@ -66,15 +63,9 @@ mapfile -t files < <(cd "$source_dir" && find . -maxdepth 1 -type f -name '*.con
 [ "${#files[@]}" -gt 0 ] || fail "no .conf files in '$source_dir'"
 mapfile -t names < <(cd "$source_dir" && grep -oh '@@[A-Z0-9_]*@@' "${files[@]}" | tr -d '@' | sort -u)
 
-# ARI_PASSWORD_CRYPT is computed; what the operator provides is ARI_PASSWORD.
-needed=()
-for name in "${names[@]}"; do
-  if [ "$name" = ARI_PASSWORD_CRYPT ]; then needed+=(ARI_PASSWORD); else needed+=("$name"); fi
-done
-
 missing=()
 invalid=()
-for name in "${needed[@]}"; do
+for name in "${names[@]}"; do
   value=${!name-}
   if [ -z "$value" ]; then
     [[ "$optional_names" == *" $name "* ]] || missing+=("$name")
@@ -109,15 +100,6 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 if [ "${#invalid[@]}" -gt 0 ]; then
   fail "invalid setting(s): $(printf '%s; ' "${invalid[@]}" | sed 's/; $//')"
-fi
-
-if [[ " ${names[*]} " == *" ARI_PASSWORD_CRYPT "* ]]; then
-  # -stdin keeps the password out of the process list.
-  ARI_PASSWORD_CRYPT=$(printf '%s\n' "$ARI_PASSWORD" | openssl passwd -6 -stdin) \
-    || fail "openssl could not hash ARI_PASSWORD"
-  [[ "$ARI_PASSWORD_CRYPT" =~ ^\$6\$[./A-Za-z0-9]+\$[./A-Za-z0-9]{86}$ ]] \
-    || fail "openssl produced no SHA-512 crypt hash (is it OpenSSL 1.1.1 or newer?)"
-  export ARI_PASSWORD_CRYPT
 fi
 
 work=$(mktemp -d)
