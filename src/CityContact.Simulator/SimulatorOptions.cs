@@ -53,9 +53,16 @@ public sealed class SimulatorOptions
 
     /// <summary>
     /// Data of the trunk dialplan's first step, <c>NoOp</c> (AMI Newexten priority 1); <c>${EXTEN}</c> and
-    /// <c>${CALLERID(all)}</c> are expanded. The default is the shipped (and the lab's) extensions.conf.
+    /// <c>${CALLERID(all)}</c> are expanded; null when the dialplan starts with Stasis() at priority 1, as the
+    /// extensions.conf the newer transcripts were recorded with (ari-endpoint-subscription-duplicates.json).
     /// </summary>
-    public string TrunkNoOpData { get; init; } = "trunk call ${EXTEN} from ${CALLERID(all)}";
+    public string? TrunkNoOpData { get; init; } = "trunk call ${EXTEN} from ${CALLERID(all)}";
+
+    /// <summary>
+    /// Whether the trunk's contact answers Asterisk's OPTIONS (qualify): its endpoint state is then "online", else
+    /// "offline". The newer transcripts' lab had no provider behind the trunk, so it was offline there.
+    /// </summary>
+    public bool TrunkReachable { get; init; } = true;
 
     /// <summary>The SIPDOMAIN variable PJSIP sets on an incoming trunk channel (the address the INVITE was sent to).</summary>
     public string TrunkSipDomain { get; init; } = "127.0.0.1";
@@ -78,6 +85,12 @@ public sealed class SimulatorOptions
 
     /// <summary>PJSIP endpoint name of the SIP trunk (channel names PJSIP/{trunk}-0000000N).</summary>
     public string TrunkEndpoint { get; init; } = "trunk";
+
+    /// <summary>
+    /// How long the callers' RFC 4733 digits last (ChannelDtmfReceived <c>duration_ms</c>): the duration of the END
+    /// packets the caller sends. The first lab's pcaps said 2240 samples (280 ms), the newer lab's 1280 (160 ms).
+    /// </summary>
+    public int DtmfDurationMs { get; init; } = 280;
 
     /// <summary>Delay between a trunk INVITE and StasisStart (Asterisk: 3–12 ms).</summary>
     public TimeSpan StasisEntryDelay { get; init; } = TimeSpan.Zero;

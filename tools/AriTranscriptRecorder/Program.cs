@@ -165,14 +165,23 @@ namespace CityContact.Tools.AriTranscriptRecorder
             }, ct);
         }
 
-        /// <summary>What differs from the lab of the older transcripts (INDEX.md): recorded with the shipped configuration.</summary>
+        /// <summary>
+        /// What differs from the lab of the older transcripts (INDEX.md), read by the conformance replay to set the
+        /// simulator up the same way: the shipped configuration, its ARI user, dialplan and deskphones.
+        /// </summary>
         private static JsonObject LabNote(Lab lab) => new()
         {
-            ["config"] = "asterisk-config/ rendered by scripts/render-asterisk-config.sh",
+            ["config"] = "asterisk-config/ as shipped, rendered by scripts/render-asterisk-config.sh (ports moved, see README.md)",
             ["ari_user"] = lab["ari-user"],
+            ["ari_password"] = lab["ari-password"],
             ["trunk_stasis_app_data"] = "citycontact,inbound,${EXTEN}",
+            ["trunk_dialplan_noop"] = false,
+            // Nothing answers the trunk's qualify OPTIONS at its contact in the lab.
+            ["trunk_reachable"] = false,
             ["trunk_caller"] = new JsonObject { ["name"] = "Citizen", ["number"] = "+40722123456" },
-            ["phones"] = new JsonArray(lab["agent"]),
+            // The END packets of /tmp/sipp/dtmf_<d>.pcap (mkdtmf.py) say 1280 samples.
+            ["dtmf_duration_ms"] = 160,
+            ["phones"] = new JsonObject { [lab["agent"]] = $"Agent {lab["agent"]}" },
         };
     }
 }
