@@ -17,6 +17,12 @@ public sealed class SimulatorOptions
     public string AmiUser { get; init; } = "cc";
     public string AmiSecret { get; init; } = "cc";
 
+    /// <summary>
+    /// The AMI user's manager.conf <c>eventfilter</c>: a regular expression an event's text must match to be sent; null
+    /// sends every event (the transcripts' first lab). The shipped manager.conf: <c>Event: (DeviceStateChange|FullyBooted|Shutdown)</c>.
+    /// </summary>
+    public string? AmiEventFilter { get; init; }
+
     /// <summary>Asterisk answers a bad AMI login after about a second, then hangs up; tests shorten it.</summary>
     public TimeSpan AmiFailedLoginDelay { get; init; } = TimeSpan.FromSeconds(1);
 
