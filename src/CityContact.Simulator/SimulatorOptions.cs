@@ -92,12 +92,6 @@ public sealed class SimulatorOptions
     /// <summary>PJSIP endpoint name of the SIP trunk (channel names PJSIP/{trunk}-0000000N).</summary>
     public string TrunkEndpoint { get; init; } = "trunk";
 
-    /// <summary>
-    /// How long the callers' RFC 4733 digits last (ChannelDtmfReceived <c>duration_ms</c>): the duration of the END
-    /// packets the caller sends. The first lab's pcaps said 2240 samples (280 ms), the newer lab's 1280 (160 ms).
-    /// </summary>
-    public int DtmfDurationMs { get; init; } = 280;
-
     /// <summary>Delay between a trunk INVITE and StasisStart (Asterisk: 3–12 ms).</summary>
     public TimeSpan StasisEntryDelay { get; init; } = TimeSpan.Zero;
 }

@@ -42,7 +42,6 @@ namespace CityContact.Tools.AriTranscriptRecorder
             ["sip"] = "127.0.0.1:45060",
             ["trunk-ip"] = "127.0.0.5",
             ["extension"] = "0256969",
-            ["dtmf-pcaps"] = "/tmp/sipp",
             ["agent"] = "101",
             ["agent-password"] = "agentpass101",
             ["agent-port"] = "5091",
@@ -68,7 +67,7 @@ namespace CityContact.Tools.AriTranscriptRecorder
             await ari.ConnectEventsAsync("ws1", lab["app"], ct);
             await ari.RequestAsync("POST", $"/ari/applications/{lab["app"]}/subscription", [("eventSource", "endpoint:PJSIP")], ct);
 
-            using var caller = new SippCaller(timeline, work, lab["trunk-ip"], lab["sip"], lab["dtmf-pcaps"]);
+            using var caller = new SippCaller(timeline, work, lab["trunk-ip"], lab["sip"]);
             caller.Start(lab["extension"], TimeSpan.FromSeconds(3), '2', ct);
             var start = await ari.WaitForAsync("StasisStart", ct);
             var channel = start["channel"]!["id"]!.GetValue<string>();
@@ -179,8 +178,6 @@ namespace CityContact.Tools.AriTranscriptRecorder
             // Nothing answers the trunk's qualify OPTIONS at its contact in the lab.
             ["trunk_reachable"] = false,
             ["trunk_caller"] = new JsonObject { ["name"] = "Citizen", ["number"] = "+40722123456" },
-            // The END packets of /tmp/sipp/dtmf_<d>.pcap (mkdtmf.py) say 1280 samples.
-            ["dtmf_duration_ms"] = 160,
             ["phones"] = new JsonObject { [lab["agent"]] = $"Agent {lab["agent"]}" },
         };
     }

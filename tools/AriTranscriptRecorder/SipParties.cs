@@ -27,11 +27,12 @@ internal static class SipTrace
 
 /// <summary>
 /// The trunk caller: SIPp from <paramref name="trunkIp"/> playing a scenario written here. Its message log
-/// (<c>-trace_msg</c>) becomes the <c>sipp-trace</c> stimuli, on SIPp's own timestamps. The digit's
+/// (<c>-trace_msg</c>) becomes the <c>sipp-trace</c> stimuli, on SIPp's own timestamps. The digit is a pcap written
+/// here (<see cref="DtmfPcap"/>); its
 /// <c>sipp-scenario</c> stimulus is stamped at the ACK plus the scenario's pause, when SIPp starts the pcap
 /// (SIPp 3.6.1 here ran no <c>exec command</c>, so the scenario cannot announce it as the older harness did).
 /// </summary>
-internal sealed class SippCaller(Timeline timeline, string workDirectory, string trunkIp, string asterisk, string pcapDirectory) : IDisposable
+internal sealed class SippCaller(Timeline timeline, string workDirectory, string trunkIp, string asterisk) : IDisposable
 {
     private Process? _process;
     private TimeSpan _pause;
@@ -42,11 +43,12 @@ internal sealed class SippCaller(Timeline timeline, string workDirectory, string
     public void Start(string extension, TimeSpan pause, char digit, CancellationToken ct)
     {
         (_pause, _digit) = (pause, digit);
-        var pcapName = digit switch { '*' => "star", '#' => "pound", _ => digit.ToString() };
+        var pcap = Path.Combine(workDirectory, "dtmf.pcap");
+        DtmfPcap.Write(pcap, digit, ssrc: (uint)Random.Shared.Next());
         var scenario = Path.Combine(workDirectory, "caller.xml");
         File.WriteAllText(scenario, CallerScenario
             .Replace("@PAUSE@", ((int)pause.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-            .Replace("@PCAP@", Path.Combine(pcapDirectory, $"dtmf_{pcapName}.pcap"), StringComparison.Ordinal));
+            .Replace("@PCAP@", pcap, StringComparison.Ordinal));
         File.Delete(MessageFile);
         _process = Process.Start(new ProcessStartInfo("sipp")
         {

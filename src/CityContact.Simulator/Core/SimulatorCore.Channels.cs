@@ -149,8 +149,8 @@ internal sealed partial class SimulatorCore
                 return;
             }
             var text = digit.ToString();
-            Publish(new Changes.DtmfReceived(Now, ToInfo(channel), text, Options.DtmfDurationMs));
-            SendChannelEvent(channel, new ChannelDtmfReceived { Digit = text, DurationMs = Options.DtmfDurationMs, Channel = ToAri(channel) });
+            Publish(new Changes.DtmfReceived(Now, ToInfo(channel), text, 280));
+            SendChannelEvent(channel, new ChannelDtmfReceived { Digit = text, DurationMs = 280, Channel = ToAri(channel) });
             OnDtmfForRecording(channel, text);
         }
     });

@@ -60,7 +60,6 @@ public sealed class SimulatorUnderTest : IAsteriskUnderTest
             TrunkStasisAppData = lab.TrunkStasisAppData,
             TrunkNoOpData = lab.TrunkDialplanNoOp ? new SimulatorOptions().TrunkNoOpData : null,
             TrunkReachable = lab.TrunkReachable,
-            DtmfDurationMs = lab.DtmfDurationMs,
             PhoneEndpoints = [.. lab.Phones.Keys],
             PhoneCallerNames = lab.Phones,
             NativeExtensions = new Dictionary<string, string> { ["600"] = "native-demo" },

@@ -16,15 +16,14 @@ public sealed record Transcript(string FileName, string Scenario, string Descrip
 /// <param name="TrunkStasisAppData">The trunk dialplan's Stasis() data, <c>${EXTEN}</c> for the dialed number.</param>
 /// <param name="TrunkDialplanNoOp">Whether the trunk dialplan runs a NoOp before Stasis() (ChannelDialplan/Newexten priority 1).</param>
 /// <param name="TrunkReachable">Whether the trunk answered qualify OPTIONS (its endpoint state online).</param>
-/// <param name="DtmfDurationMs">How long the caller's digits last (the END packets of the pcaps the lab played).</param>
 /// <param name="Phones">Deskphone endpoints and their caller id names.</param>
 public sealed record TranscriptLab(
     string AriUser, string AriPassword, string TrunkStasisAppData, bool TrunkDialplanNoOp, bool TrunkReachable,
-    string TrunkCallerName, string TrunkCallerNumber, int DtmfDurationMs, IReadOnlyDictionary<string, string> Phones)
+    string TrunkCallerName, string TrunkCallerNumber, IReadOnlyDictionary<string, string> Phones)
 {
     /// <summary>INDEX.md: Basic auth cc/cc, <c>NoOp</c> then <c>Stasis(citycontact,${EXTEN})</c>, "Caller 1" &lt;+15551230001&gt;, agent1 and agent2.</summary>
     public static TranscriptLab First { get; } = new(
-        "cc", "cc", "citycontact,${EXTEN}", TrunkDialplanNoOp: true, TrunkReachable: true, "Caller 1", "+15551230001", DtmfDurationMs: 280,
+        "cc", "cc", "citycontact,${EXTEN}", TrunkDialplanNoOp: true, TrunkReachable: true, "Caller 1", "+15551230001",
         new Dictionary<string, string> { ["agent1"] = "Agent One", ["agent2"] = "Agent Two" });
 }
 

@@ -42,7 +42,6 @@ public static class TranscriptLoader
             lab.GetProperty("trunk_reachable").GetBoolean(),
             caller.GetProperty("name").GetString()!,
             caller.GetProperty("number").GetString()!,
-            lab.GetProperty("dtmf_duration_ms").GetInt32(),
             lab.GetProperty("phones").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal));
     }
 
