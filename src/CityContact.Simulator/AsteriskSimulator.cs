@@ -73,6 +73,9 @@ public sealed class AsteriskSimulator : IAsyncDisposable
             Users = new Dictionary<string, string> { [options.AmiUser] = options.AmiSecret },
             FailedLoginDelay = options.AmiFailedLoginDelay,
             Time = options.Time,
+            EventFilter = options.AmiEventFilter is { } filter
+                ? new System.Text.RegularExpressions.Regex(filter, System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1))
+                : null,
         }, new SimulatorAmiState(simulator));
         await simulator.Ami.StartAsync(ct).ConfigureAwait(false);
         simulator.AmiPort = simulator.Ami.Port;

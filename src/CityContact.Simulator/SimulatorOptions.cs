@@ -17,6 +17,12 @@ public sealed class SimulatorOptions
     public string AmiUser { get; init; } = "cc";
     public string AmiSecret { get; init; } = "cc";
 
+    /// <summary>
+    /// The AMI user's manager.conf <c>eventfilter</c>: a regular expression an event's text must match to be sent; null
+    /// sends every event (the transcripts' first lab). The shipped manager.conf: <c>Event: (DeviceStateChange|FullyBooted|Shutdown)</c>.
+    /// </summary>
+    public string? AmiEventFilter { get; init; }
+
     /// <summary>Asterisk answers a bad AMI login after about a second, then hangs up; tests shorten it.</summary>
     public TimeSpan AmiFailedLoginDelay { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -53,9 +59,16 @@ public sealed class SimulatorOptions
 
     /// <summary>
     /// Data of the trunk dialplan's first step, <c>NoOp</c> (AMI Newexten priority 1); <c>${EXTEN}</c> and
-    /// <c>${CALLERID(all)}</c> are expanded. The default is the shipped (and the lab's) extensions.conf.
+    /// <c>${CALLERID(all)}</c> are expanded; null when the dialplan starts with Stasis() at priority 1, as the
+    /// extensions.conf the newer transcripts were recorded with (ari-endpoint-subscription-duplicates.json).
     /// </summary>
-    public string TrunkNoOpData { get; init; } = "trunk call ${EXTEN} from ${CALLERID(all)}";
+    public string? TrunkNoOpData { get; init; } = "trunk call ${EXTEN} from ${CALLERID(all)}";
+
+    /// <summary>
+    /// Whether the trunk's contact answers Asterisk's OPTIONS (qualify): its endpoint state is then "online", else
+    /// "offline". The newer transcripts' lab had no provider behind the trunk, so it was offline there.
+    /// </summary>
+    public bool TrunkReachable { get; init; } = true;
 
     /// <summary>The SIPDOMAIN variable PJSIP sets on an incoming trunk channel (the address the INVITE was sent to).</summary>
     public string TrunkSipDomain { get; init; } = "127.0.0.1";

@@ -88,7 +88,7 @@ public sealed class AmiServer : IAsyncDisposable
                 return;
             }
             tcp.NoDelay = true;
-            var session = new AmiServerSession(tcp, _actions!, _logger, _options.Time.GetUtcNow());
+            var session = new AmiServerSession(tcp, _actions!, _logger, _options.Time.GetUtcNow()) { EventFilter = _options.EventFilter };
             _sessions[session] = RunSessionAsync(session, stopping);
         }
     }

@@ -17,4 +17,10 @@ public sealed class AmiServerOptions
     public string Banner { get; init; } = "Asterisk Call Manager/11.0.0";
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// manager.conf <c>eventfilter</c> of the user (a regular expression an event's text must match to be sent), null
+    /// for none. The shipped manager.conf says <c>Event: (DeviceStateChange|FullyBooted|Shutdown)</c> (ami-device-state.json).
+    /// </summary>
+    public System.Text.RegularExpressions.Regex? EventFilter { get; init; }
 }

@@ -92,12 +92,20 @@ internal sealed class AmiServerSession : IAsyncDisposable
 
     public void Send(AmiMessage message) => EnqueueRaw(Encoding.UTF8.GetBytes(message.ToWireText()));
 
-    /// <summary>Queues an unsolicited event; dropped unless the session is logged in with events on.</summary>
+    /// <summary>The user's manager.conf eventfilter (see <see cref="AmiServerOptions.EventFilter"/>).</summary>
+    public System.Text.RegularExpressions.Regex? EventFilter { get; init; }
+
+    /// <summary>Queues an unsolicited event; dropped unless the session is logged in with events on and the event passes the filter.</summary>
     public void SendEvent(AmiMessage message)
     {
-        if (LoggedIn && EventsEnabled)
+        if (!LoggedIn || !EventsEnabled)
         {
-            Send(message);
+            return;
+        }
+        var text = message.ToWireText();
+        if (EventFilter is null || EventFilter.IsMatch(text))
+        {
+            EnqueueRaw(Encoding.UTF8.GetBytes(text));
         }
     }
 

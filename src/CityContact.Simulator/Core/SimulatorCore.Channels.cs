@@ -37,6 +37,9 @@ internal sealed partial class SimulatorCore
         init(channel);
         _channels[id] = channel;
         Publish(new Changes.ChannelCreated(Now, ToInfo(channel)));
+        // Before any app subscribed to the channel itself: only the endpoint's subscribers see its creation.
+        SendEndpointChannelsChanged(endpoint);
+        SendToEndpointSubscribers(channel, new ChannelCreated { Channel = ToAri(channel) });
         return channel;
     }
 
@@ -77,21 +80,24 @@ internal sealed partial class SimulatorCore
             channel.Priority = 1;
             channel.AppName = "Answer";
             channel.AppData = "";
-            Publish(new Changes.ChannelDialplanStep(Now, ToInfo(channel)));
+            DialplanStep(channel);
             SetState(channel, "Up");
             return;
         }
-        var callerIdAll = channel.CallerName.Length > 0 ? $"\"{channel.CallerName}\" <{channel.CallerNumber}>" : $"<{channel.CallerNumber}>";
-        channel.AppName = "NoOp";
-        channel.AppData = Options.TrunkNoOpData
-            .Replace("${EXTEN}", channel.Exten, StringComparison.Ordinal)
-            .Replace("${CALLERID(all)}", callerIdAll, StringComparison.Ordinal);
-        Publish(new Changes.ChannelDialplanStep(Now, ToInfo(channel)));
+        if (Options.TrunkNoOpData is { } noOpData)
+        {
+            var callerIdAll = channel.CallerName.Length > 0 ? $"\"{channel.CallerName}\" <{channel.CallerNumber}>" : $"<{channel.CallerNumber}>";
+            channel.AppName = "NoOp";
+            channel.AppData = noOpData
+                .Replace("${EXTEN}", channel.Exten, StringComparison.Ordinal)
+                .Replace("${CALLERID(all)}", callerIdAll, StringComparison.Ordinal);
+            DialplanStep(channel);
+            channel.Priority = 2;
+        }
         var appData = Options.TrunkStasisAppData.Replace("${EXTEN}", channel.Exten, StringComparison.Ordinal);
-        channel.Priority = 2;
         channel.AppName = "Stasis";
         channel.AppData = appData;
-        Publish(new Changes.ChannelDialplanStep(Now, ToInfo(channel)));
+        DialplanStep(channel);
         var parts = appData.Split(',');
         var app = parts[0];
         if (!IsActive(app))
@@ -104,6 +110,13 @@ internal sealed partial class SimulatorCore
         }
         SetVariable(channel, "STASISSTATUS", "");
         EnterStasis(channel, app, parts[1..]);
+    }
+
+    /// <summary>The dialplan runs the channel's current application: AMI Newexten, and ChannelDialplan to the endpoint's subscribers.</summary>
+    private void DialplanStep(SimChannel channel)
+    {
+        Publish(new Changes.ChannelDialplanStep(Now, ToInfo(channel)));
+        SendToEndpointSubscribers(channel, new ChannelDialplan { Channel = ToAri(channel), DialplanApp = channel.AppName, DialplanAppData = channel.AppData });
     }
 
     private void EnterStasis(SimChannel channel, string app, string[] args)
@@ -141,7 +154,7 @@ internal sealed partial class SimulatorCore
             var at = channel.LastDtmfAt is { } last && last.AddMilliseconds(1) > Now ? last.AddMilliseconds(1) : Now;
             channel.LastDtmfAt = at;
             Publish(new Changes.DtmfReceived(at, ToInfo(channel), text, 280));
-            Send(channel.SubscribedApp, new ChannelDtmfReceived { Digit = text, DurationMs = 280, Channel = ToAri(channel) }, at);
+            SendChannelEvent(channel, new ChannelDtmfReceived { Digit = text, DurationMs = 280, Channel = ToAri(channel) }, at);
             OnDtmfForRecording(channel, text);
         }
     });
@@ -166,7 +179,7 @@ internal sealed partial class SimulatorCore
             channel.AnsweredAt ??= Now;
         }
         Publish(new Changes.ChannelStateChanged(Now, ToInfo(channel)));
-        Send(channel.SubscribedApp, new ChannelStateChange { Channel = ToAri(channel) });
+        SendChannelEvent(channel, new ChannelStateChange { Channel = ToAri(channel) });
         if (publishDeviceState && channel.Endpoint is { IsPhone: true } endpoint)
         {
             PublishDeviceState(endpoint);
@@ -177,10 +190,7 @@ internal sealed partial class SimulatorCore
     {
         channel.Variables[name] = value;
         Publish(new Changes.ChannelVarSet(Now, ToInfo(channel), name, value));
-        if (sendToApp)
-        {
-            Send(channel.SubscribedApp, new ChannelVarset { Variable = name, Value = value, Channel = ToAri(channel) });
-        }
+        SendChannelEvent(channel, new ChannelVarset { Variable = name, Value = value, Channel = ToAri(channel) }, sendToApp ? channel.SubscribedApp : null);
     }
 
     /// <summary>
@@ -207,7 +217,7 @@ internal sealed partial class SimulatorCore
             }
         }
         Publish(new Changes.ChannelHangupRequested(Now, ToInfo(channel), byApp ? 32 : null, byApp));
-        Send(channel.SubscribedApp, new ChannelHangupRequest { Cause = byApp ? 32 : null, Soft = byApp ? true : null, Channel = ToAri(channel) });
+        SendChannelEvent(channel, new ChannelHangupRequest { Cause = byApp ? 32 : null, Soft = byApp ? true : null, Channel = ToAri(channel) });
         FailPlaybacksOf(channel);
         FinishRecordingOf(channel);
         if (channel.Bridge is not null)
@@ -216,8 +226,17 @@ internal sealed partial class SimulatorCore
             SetVariable(channel, "BRIDGEPVTCALLID", "");
             LeaveBridge(channel, byHangup: true);
         }
+        var wasInStasis = channel.InStasis;
         LeaveStasis(channel);
-        DestroyChannel(channel, cause, CauseText(cause), sendToApp: IsSubscribedBeyondStasis(channel));
+        if (wasInStasis && channel.Origin == ChannelOrigin.Trunk)
+        {
+            // Stasis() returned into a hung-up dialplan, which hangs the channel up in its turn (soft, with the cause);
+            // the app no longer follows the channel, so only the endpoint's subscribers see it.
+            SendToEndpointSubscribers(channel, new ChannelHangupRequest { Cause = cause, Soft = true, Channel = ToAri(channel) });
+        }
+        // ARI's ChannelDestroyed after a BYE without a Reason header says cause 0 "Unknown" (ari-device-state.json, and the
+        // trunk's in ari-endpoint-subscription-duplicates' lab log); AMI's Hangup for a BYE was not recorded and keeps the cause.
+        DestroyChannel(channel, cause, CauseText(cause), sendToApp: IsSubscribedBeyondStasis(channel), ariCause: byApp ? null : (0, "Unknown"));
     }
 
     /// <summary>
@@ -272,7 +291,7 @@ internal sealed partial class SimulatorCore
         }
     }
 
-    private void DestroyChannel(SimChannel channel, int cause, string causeText, bool sendToApp, int? techCause = null)
+    private void DestroyChannel(SimChannel channel, int cause, string causeText, bool sendToApp, int? techCause = null, (int Cause, string Text)? ariCause = null)
     {
         if (channel.IsHungUp)
         {
@@ -293,17 +312,21 @@ internal sealed partial class SimulatorCore
             channel.AppName = "AppDial2";
             channel.AppData = "(Outgoing Line)";
         }
-        else if (channel.Origin == ChannelOrigin.Created)
+        else if (channel.Origin == ChannelOrigin.Created || channel.Origin == ChannelOrigin.Trunk && channel.StasisStarts > 0)
         {
+            // A created channel never ran the dialplan; a trunk channel's dialplan ended when Stasis() returned.
             channel.AppName = "";
             channel.AppData = "";
         }
         _channels.Remove(channel.Id);
         StopMoh(channel);
         Publish(new Changes.ChannelDestroyed(Now, ToInfo(channel), cause, causeText));
-        if (sendToApp)
+        var (ariCauseCode, ariCauseText) = ariCause ?? (cause, causeText);
+        SendChannelEvent(channel, new ChannelDestroyed { Cause = ariCauseCode, CauseTxt = ariCauseText, TechCause = techCause, Channel = ToAri(channel) },
+            sendToApp ? channel.SubscribedApp : null);
+        if (channel.Endpoint is { } owner)
         {
-            Send(channel.SubscribedApp, new ChannelDestroyed { Cause = cause, CauseTxt = causeText, TechCause = techCause, Channel = ToAri(channel) });
+            SendEndpointChannelsChanged(owner);
         }
         channel.SubscribedApp = null;
         EndSnoopsOf(channel);
@@ -430,11 +453,11 @@ internal sealed partial class SimulatorCore
         {
             case "CALLERID(num)":
                 channel.CallerNumber = value;
-                Send(channel.SubscribedApp, new ChannelCallerId { CallerPresentation = 0, CallerPresentationTxt = "Presentation Allowed, Not Screened", Channel = ToAri(channel) });
+                SendChannelEvent(channel, new ChannelCallerId { CallerPresentation = 0, CallerPresentationTxt = "Presentation Allowed, Not Screened", Channel = ToAri(channel) });
                 break;
             case "CALLERID(name)":
                 channel.CallerName = value;
-                Send(channel.SubscribedApp, new ChannelCallerId { CallerPresentation = 0, CallerPresentationTxt = "Presentation Allowed, Not Screened", Channel = ToAri(channel) });
+                SendChannelEvent(channel, new ChannelCallerId { CallerPresentation = 0, CallerPresentationTxt = "Presentation Allowed, Not Screened", Channel = ToAri(channel) });
                 break;
             default:
                 if (name.Contains('(', StringComparison.Ordinal))

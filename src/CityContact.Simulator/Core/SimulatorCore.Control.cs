@@ -127,7 +127,7 @@ internal sealed partial class SimulatorCore
         }
         channel.HeldByRemote = hold;
         Publish(new Changes.ChannelHoldChanged(Now, ToInfo(channel), hold, null));
-        Send(channel.SubscribedApp, hold ? new ChannelHold { Channel = ToAri(channel) } : new ChannelUnhold { Channel = ToAri(channel) });
+        SendChannelEvent(channel, hold ? new ChannelHold { Channel = ToAri(channel) } : new ChannelUnhold { Channel = ToAri(channel) });
         if (channel.Bridge is { Type: "mixing" } bridge)
         {
             foreach (var peer in bridge.Channels.Where(c => c != channel))

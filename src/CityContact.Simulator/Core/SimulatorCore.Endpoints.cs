@@ -34,6 +34,19 @@ internal sealed partial class SimulatorCore
         ChannelIds = _channels.Values.Where(c => c.Endpoint == e).Select(c => c.Id).ToArray(),
     };
 
+    /// <summary>
+    /// A channel of <paramref name="endpoint"/> was created or destroyed: its <c>channel_ids</c> changed, and Asterisk tells
+    /// the endpoint's subscribers with an EndpointStateChange (before ChannelCreated, after ChannelDestroyed).
+    /// </summary>
+    private void SendEndpointChannelsChanged(SimEndpoint endpoint)
+    {
+        var ev = new EndpointStateChange { Endpoint = ToAri(endpoint) };
+        foreach (var app in _apps.Values.Where(a => SubscribesTo(a, endpoint)).ToArray())
+        {
+            Send(app.Name, ev);
+        }
+    }
+
     private static string DeviceState(SimEndpoint e) => !e.IsRegistered ? "UNAVAILABLE"
         : e.CurrentChannel is null ? "NOT_INUSE"
         : e.CurrentChannel.State == "Up" ? "INUSE"
@@ -60,7 +73,7 @@ internal sealed partial class SimulatorCore
         }
         endpoint.IsRegistered = registered;
         endpoint.ContactUri = $"sip:{endpoint.Resource}@127.0.0.1:5081";
-        bool Subscribed(StasisApp app) => app.EndpointSubscriptions.Contains(endpoint.DeviceName) || app.EndpointSubscriptions.Contains(endpoint.Technology);
+        bool Subscribed(StasisApp app) => SubscribesTo(app, endpoint);
         var ari = ToAri(endpoint);
         PublishAndSendToSubscribers(new Changes.EndpointStateChanged(Now, endpoint.Technology, endpoint.Resource, ari.State!), Subscribed,
             new EndpointStateChange { Endpoint = ari });
@@ -221,7 +234,7 @@ internal sealed partial class SimulatorCore
         channel.AppName = "Stasis";
         channel.AppData = string.Join(',', [app, .. args]);
         Publish(new Changes.ChannelDialplanStep(Now, ToInfo(channel)));
-        Send(app, new ChannelDialplan { Channel = ToAri(channel), DialplanApp = channel.AppName, DialplanAppData = channel.AppData });
+        SendChannelEvent(channel, new ChannelDialplan { Channel = ToAri(channel), DialplanApp = channel.AppName, DialplanAppData = channel.AppData });
         SetVariable(channel, "STASISSTATUS", "");
         EnterStasis(channel, app, args);
         return response;
@@ -244,10 +257,10 @@ internal sealed partial class SimulatorCore
         channel.DialString = dialString;
         endpoint.CurrentChannel = channel;
         Publish(new Changes.DialBegan(Now, null, ToInfo(channel), dialString));
-        Send(channel.SubscribedApp, new Dial { Peer = ToAri(channel), Dialstatus = "", Forward = "", Dialstring = dialString });
+        SendChannelEvent(channel, new Dial { Peer = ToAri(channel), Dialstatus = "", Forward = "", Dialstring = dialString });
         SetState(channel, "Ringing", publishDeviceState: false);
         Publish(new Changes.DialStatusChanged(Now, null, ToInfo(channel), "RINGING"));
-        Send(channel.SubscribedApp, new Dial { Peer = ToAri(channel), Dialstatus = "RINGING", Forward = "", Dialstring = secondDialString });
+        SendChannelEvent(channel, new Dial { Peer = ToAri(channel), Dialstatus = "RINGING", Forward = "", Dialstring = secondDialString });
         PublishDeviceState(endpoint);
         channel.RingTimer = Schedule(timeout, () => RingTimeout(channel));
         switch (endpoint.Behaviour)
@@ -291,7 +304,7 @@ internal sealed partial class SimulatorCore
         SetState(channel, "Up", publishDeviceState: false);
         Publish(new Changes.OriginateCompleted(Now, channel.OriginateCorrelationId, ToInfo(channel), true, 4));
         Publish(new Changes.DialStatusChanged(Now, null, ToInfo(channel), "ANSWER"));
-        Send(channel.SubscribedApp, new Dial { Peer = ToAri(channel), Dialstatus = "ANSWER", Forward = "", Dialstring = dialString });
+        SendChannelEvent(channel, new Dial { Peer = ToAri(channel), Dialstatus = "ANSWER", Forward = "", Dialstring = dialString });
         if (channel.Endpoint is { IsPhone: true } endpoint)
         {
             PublishDeviceState(endpoint);

@@ -65,8 +65,21 @@ internal sealed partial class SimulatorCore
     {
         playback.State = "playing";
         RecordPlaybackStart(playback);
-        Send(playback.App, new PlaybackStarted { Playback = ToAri(playback) });
+        SendPlaybackEvent(playback, new PlaybackStarted { Playback = ToAri(playback) });
         PlayCurrentMedia(playback);
+    }
+
+    /// <summary>A channel's playback is published on the channel's topic (see <see cref="SendChannelEvent"/>); a bridge's on the bridge's.</summary>
+    private void SendPlaybackEvent(SimPlayback playback, AriEvent ev)
+    {
+        if (playback.Channel is { } channel)
+        {
+            SendChannelEvent(channel, ev, playback.App);
+        }
+        else
+        {
+            Send(playback.App, ev);
+        }
     }
 
     private void RecordPlaybackStart(SimPlayback playback) => playback.Channel?.PlaybackMedia.Add(playback.MediaUris[playback.MediaIndex]);
@@ -102,7 +115,7 @@ internal sealed partial class SimulatorCore
         }
         playback.MediaIndex++;
         RecordPlaybackStart(playback);
-        Send(playback.App, new PlaybackContinuing { Playback = ToAri(playback) });
+        SendPlaybackEvent(playback, new PlaybackContinuing { Playback = ToAri(playback) });
         PlayCurrentMedia(playback);
     }
 
@@ -119,7 +132,7 @@ internal sealed partial class SimulatorCore
         playback.State = state;
         if (wasPlaying)
         {
-            Send(playback.App, new PlaybackFinished { Playback = ToAri(playback) });
+            SendPlaybackEvent(playback, new PlaybackFinished { Playback = ToAri(playback) });
         }
         if (startNext && wasPlaying && queue.Count > 0)
         {
@@ -321,9 +334,9 @@ internal sealed partial class SimulatorCore
             SetVariable(b, "BRIDGEPEER", a.Name);
             SetVariable(b, "BRIDGEPVTCALLID", a.ProtocolId);
             (b.ConnectedName, b.ConnectedNumber) = (a.CallerName, a.CallerNumber);
-            Send(b.SubscribedApp, new ChannelConnectedLine { Channel = ToAri(b) });
+            SendChannelEvent(b, new ChannelConnectedLine { Channel = ToAri(b) });
             (a.ConnectedName, a.ConnectedNumber) = (b.CallerName, b.CallerNumber);
-            Send(a.SubscribedApp, new ChannelConnectedLine { Channel = ToAri(a) });
+            SendChannelEvent(a, new ChannelConnectedLine { Channel = ToAri(a) });
         }
         return AriResponse.NoContent;
     });

@@ -81,7 +81,7 @@ internal sealed partial class SimulatorCore
         channel.Recording = recording;
         var response = AriResponse.Created(ToAri(recording), $"/ari/recordings/live/{name}");
         recording.State = "recording";
-        Send(recording.App, new RecordingStarted { Recording = ToAri(recording) });
+        SendChannelEvent(recording.Channel, new RecordingStarted { Recording = ToAri(recording) }, recording.App);
         if (recording.MaxDuration is { } max)
         {
             recording.Timer = Schedule(max, () => FinishRecording(recording, "done"));
@@ -177,7 +177,7 @@ internal sealed partial class SimulatorCore
             SoundFile.WriteWav(StoredPath(recording.Name), length, speech.Select(s => (s.From - audioStart, s.To - audioStart)).ToArray());
         }
         recording.State = state;
-        Send(recording.App, new RecordingFinished { Recording = ToAri(recording, duration, talking, duration - talking) });
+        SendChannelEvent(recording.Channel, new RecordingFinished { Recording = ToAri(recording, duration, talking, duration - talking) }, recording.App);
     }
 
     public AriResponse GetLiveRecording(string name) => Read(() =>

@@ -39,7 +39,7 @@ internal sealed partial class SimulatorCore : IDisposable
         RecordingsDirectory = options.RecordingsDirectory
             ?? Path.Combine(Path.GetTempPath(), "citycontact-sim-recordings", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(RecordingsDirectory);
-        _endpoints[options.TrunkEndpoint] = new SimEndpoint { Technology = "PJSIP", Resource = options.TrunkEndpoint, IsRegistered = true };
+        _endpoints[options.TrunkEndpoint] = new SimEndpoint { Technology = "PJSIP", Resource = options.TrunkEndpoint, IsRegistered = options.TrunkReachable };
         foreach (var phone in options.PhoneEndpoints)
         {
             _endpoints[phone] = new SimEndpoint { Technology = "PJSIP", Resource = phone, IsPhone = true };
@@ -292,7 +292,9 @@ internal sealed partial class SimulatorCore : IDisposable
     // ---- Events to the application ----
 
     /// <summary>Sends an ARI event to <paramref name="app"/>'s WebSocket if one is connected; Asterisk drops it otherwise.</summary>
-    private void Send(string? app, AriEvent ev, DateTimeOffset? at = null)
+    /// <param name="copies">How many times the same frame goes out: Asterisk delivers a message once per subscription that forwards it (see <see cref="SendChannelEvent"/>).</param>
+    /// <param name="at">The event's timestamp; now unless told.</param>
+    private void Send(string? app, AriEvent ev, int copies = 1, DateTimeOffset? at = null)
     {
         if (app is null || !_apps.TryGetValue(app, out var registered) || registered.Socket is null)
         {
@@ -304,12 +306,46 @@ internal sealed partial class SimulatorCore : IDisposable
             return;
         }
         var stamped = ev with { Type = type, Timestamp = at ?? Now, AsteriskId = Options.AsteriskId, Application = app };
-        registered.Socket.Enqueue(JsonSerializer.Serialize(stamped, stamped.GetType(), AriJsonContext.Default));
-        foreach (var observer in _sentEventObservers)
+        var frame = JsonSerializer.Serialize(stamped, stamped.GetType(), AriJsonContext.Default);
+        for (var i = 0; i < copies; i++)
         {
-            observer(stamped);
+            registered.Socket.Enqueue(frame);
+            foreach (var observer in _sentEventObservers)
+            {
+                observer(stamped);
+            }
         }
     }
+
+    /// <summary>
+    /// An event of a channel's topic (state, varset, DTMF, hangup request, dial, playback and recording of the channel…).
+    /// Asterisk forwards that topic to every app subscribed to the channel (<paramref name="directApp"/>: the channel's Stasis
+    /// app, or the app that originated it) and, through the endpoint's topic, to every app subscribed to the channel's
+    /// endpoint (endpoint:PJSIP or endpoint:PJSIP/trunk). An app with both subscriptions gets the same frame twice
+    /// (ari-endpoint-subscription-duplicates.json); an app with only the endpoint one gets it once, in Stasis or not.
+    /// </summary>
+    private void SendChannelEvent(SimChannel channel, AriEvent ev, string? directApp, DateTimeOffset? at = null)
+    {
+        if (directApp is not null)
+        {
+            Send(directApp, ev, 1 + (SubscribesToEndpointOf(directApp, channel) ? 1 : 0), at);
+        }
+        foreach (var app in _apps.Values.Where(a => a.Name != directApp && SubscribesToEndpointOf(a.Name, channel)).ToArray())
+        {
+            Send(app.Name, ev, at: at);
+        }
+    }
+
+    private void SendChannelEvent(SimChannel channel, AriEvent ev, DateTimeOffset? at = null) => SendChannelEvent(channel, ev, channel.SubscribedApp, at);
+
+    /// <summary>Only through the endpoint's topic: what Asterisk publishes before the app subscribes to the channel, or after it lets go.</summary>
+    private void SendToEndpointSubscribers(SimChannel channel, AriEvent ev) => SendChannelEvent(channel, ev, directApp: null);
+
+    private bool SubscribesToEndpointOf(string app, SimChannel channel) =>
+        channel.Endpoint is { } endpoint && _apps.TryGetValue(app, out var a) && SubscribesTo(a, endpoint);
+
+    private static bool SubscribesTo(StasisApp app, SimEndpoint endpoint) =>
+        app.EndpointSubscriptions.Contains(endpoint.DeviceName) || app.EndpointSubscriptions.Contains(endpoint.Technology);
 
     private Channel ToAri(SimChannel c) => new()
     {

@@ -93,4 +93,34 @@ public sealed class AmiTranscriptConformanceTests
 
         await AmiReplay.RunAsync(simulator.AmiPort, frames);
     }
+
+    [Fact]
+    public async Task Ami_device_state_transcript_matches_with_the_shipped_event_filter()
+    {
+        // The lab of ami-device-state.json: the shipped manager.conf (user citycontact, its eventfilter) and deskphone 101.
+        await using var simulator = await AsteriskSimulator.StartAsync(new SimulatorOptions
+        {
+            AmiUser = "citycontact",
+            AmiSecret = "amisecret12",
+            AmiEventFilter = "Event: (DeviceStateChange|FullyBooted|Shutdown)",
+            PhoneEndpoints = ["101"],
+            PhoneCallerNames = new Dictionary<string, string> { ["101"] = "Agent 101" },
+        });
+        await using var app = await AriApp.ConnectAsync(simulator);
+        var phone = simulator.Phone("101").AnswerAfter(TimeSpan.FromMilliseconds(100));
+        var frames = AmiTranscript.Load("ami-device-state.json");
+
+        await AmiReplay.RunAsync(simulator.AmiPort, frames, new Dictionary<int, Func<Task>>
+        {
+            // Everything ARI and SIP did in the recording (its context steps), in order; AMI must show only the device states.
+            [4] = async () =>
+            {
+                await phone.RegisterAsync();
+                await app.SendAsync(HttpMethod.Post, "channels?endpoint=PJSIP/101&app=citycontact&appArgs=agent&timeout=30");
+                await phone.WaitForAnsweredCallAsync();
+                await phone.HangUpAsync();
+                await phone.UnregisterAsync();
+            },
+        });
+    }
 }

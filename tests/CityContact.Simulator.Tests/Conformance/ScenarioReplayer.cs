@@ -35,8 +35,11 @@ public sealed class ScenarioReplayer(Transcript transcript, IAsteriskUnderTest t
     /// <summary>How far past an event's recorded time the clock may run while that event is awaited (never past the next action).</summary>
     public TimeSpan EventClockSlack { get; init; } = TimeSpan.FromSeconds(0.5);
 
-    // ARI user of the lab (INDEX.md: Basic auth cc/cc, api_key=cc:cc on the WebSocket).
-    private const string Credentials = "cc:cc";
+    /// <summary>
+    /// How many frames of a WebSocket may be held back while a DeviceStateChanged recorded elsewhere in their run is
+    /// looked for (see <see cref="NextFrameAsync"/>).
+    /// </summary>
+    private const int MaxHeldFrames = 4;
 
     /// <summary>
     /// The transcripts do not record the Authorization header. These requests were sent without the lab's credentials;
@@ -50,6 +53,10 @@ public sealed class ScenarioReplayer(Transcript transcript, IAsteriskUnderTest t
 
     private readonly IdMap _ids = new();
     private readonly Dictionary<string, RawWebSocketClient> _sockets = new(StringComparer.Ordinal);
+    private readonly Dictionary<RawWebSocketClient, List<ReceivedFrame>> _held = [];
+
+    // ARI user of the transcript's lab (INDEX.md: Basic auth cc/cc in the first lab).
+    private string Credentials => $"{transcript.Lab.AriUser}:{transcript.Lab.AriPassword}";
     private readonly List<StepFailure> _failures = [];
     private long _sequence;
     private readonly Dictionary<int, long> _actionSequences = [];
@@ -301,7 +308,43 @@ public sealed class ScenarioReplayer(Transcript transcript, IAsteriskUnderTest t
         return differences.Count == 0 || Fail(expected, differences, fatal: false);
     }
 
+    /// <summary>
+    /// The next frame for <paramref name="expected"/>, in order, except for DeviceStateChanged: Asterisk computes device
+    /// states on a task processor of their own, so the event lands among the channel events of the same moment at no
+    /// fixed place (ari-device-state.json: RINGING before the ChannelStateChange Ringing; in another run of the same
+    /// scenario after it, and NOT_INUSE before or after ChannelDestroyed). A DeviceStateChanged is therefore matched with
+    /// the next one of the socket, and other frames with the next other one, up to <see cref="MaxHeldFrames"/> apart.
+    /// </summary>
     private async Task<ReceivedFrame?> NextFrameAsync(RawWebSocketClient socket, EventStep expected, CancellationToken ct)
+    {
+        if (!_held.TryGetValue(socket, out var held))
+        {
+            held = [];
+            _held[socket] = held;
+        }
+        var wantsDeviceState = expected.Type == "DeviceStateChanged";
+        var index = held.FindIndex(f => IsDeviceState(f) == wantsDeviceState);
+        if (index >= 0)
+        {
+            var found = held[index];
+            held.RemoveAt(index);
+            return found;
+        }
+        while (true)
+        {
+            var frame = await ReadFrameAsync(socket, expected, ct);
+            if (frame is null || IsDeviceState(frame) == wantsDeviceState || held.Count >= MaxHeldFrames)
+            {
+                return frame;
+            }
+            held.Add(frame);
+        }
+    }
+
+    private static bool IsDeviceState(ReceivedFrame frame) =>
+        frame.Text is not null && frame.Text.Contains("\"type\":\"DeviceStateChanged\"", StringComparison.Ordinal);
+
+    private async Task<ReceivedFrame?> ReadFrameAsync(RawWebSocketClient socket, EventStep expected, CancellationToken ct)
     {
         if (socket.Frames.TryRead(out var frame))
         {
@@ -342,7 +385,7 @@ public sealed class ScenarioReplayer(Transcript transcript, IAsteriskUnderTest t
         await AdvanceClockToAsync(step.T, ct);
         action = action switch
         {
-            CallArrives call => Remember(call),
+            CallArrives call => Remember(call with { CallerNumber = transcript.Lab.TrunkCallerNumber, CallerName = transcript.Lab.TrunkCallerName }),
             CallerHangsUp hangup => hangup with { CallKey = hangup.CallKey ?? _latestCallKey },
             CallerPresses press => press with { CallKey = _latestCallKey },
             CallerSpeaks speech => speech with { CallKey = _latestCallKey },
@@ -370,6 +413,10 @@ public sealed class ScenarioReplayer(Transcript transcript, IAsteriskUnderTest t
     {
         foreach (var (name, socket) in _sockets)
         {
+            foreach (var extra in _held.GetValueOrDefault(socket) ?? [])
+            {
+                Fail(transcript.Steps[^1], new Difference("$", $"unexpected frame on {name} after the last recorded step: {Shorten(extra.Text ?? $"close {(int?)extra.CloseStatus}")}"), fatal: false);
+            }
             while (socket.Frames.TryRead(out var extra))
             {
                 Fail(transcript.Steps[^1], new Difference("$", $"unexpected frame on {name} after the last recorded step: {Shorten(extra.Text ?? $"close {(int?)extra.CloseStatus}")}"), fatal: false);

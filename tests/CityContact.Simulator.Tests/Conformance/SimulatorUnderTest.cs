@@ -37,7 +37,9 @@ public sealed class SimulatorUnderTest : IAsteriskUnderTest
 
     public Uri AriBaseUrl => _simulator.AriBaseUrl;
 
-    public static async Task<SimulatorUnderTest> StartAsync(CancellationToken ct)
+    public static async Task<SimulatorUnderTest> StartAsync(CancellationToken ct) => await StartAsync(TranscriptLab.First, ct);
+
+    public static async Task<SimulatorUnderTest> StartAsync(TranscriptLab lab, CancellationToken ct)
     {
         var directory = Directory.CreateTempSubdirectory("cc-conformance-").FullName;
         var sounds = Path.Combine(directory, "sounds");
@@ -52,8 +54,14 @@ public sealed class SimulatorUnderTest : IAsteriskUnderTest
             Time = clock,
             SoundsDirectory = sounds,
             RecordingsDirectory = Path.Combine(directory, "recordings"),
-            // The lab's dialplan: Stasis(citycontact,${EXTEN}) for the trunk, and 600 answered natively (ari-errors.json).
-            TrunkStasisAppData = "citycontact,${EXTEN}",
+            AriUser = lab.AriUser,
+            AriPassword = lab.AriPassword,
+            // The lab's dialplan (the first lab: Stasis(citycontact,${EXTEN}) after a NoOp), and 600 answered natively (ari-errors.json).
+            TrunkStasisAppData = lab.TrunkStasisAppData,
+            TrunkNoOpData = lab.TrunkDialplanNoOp ? new SimulatorOptions().TrunkNoOpData : null,
+            TrunkReachable = lab.TrunkReachable,
+            PhoneEndpoints = [.. lab.Phones.Keys],
+            PhoneCallerNames = lab.Phones,
             NativeExtensions = new Dictionary<string, string> { ["600"] = "native-demo" },
         }, ct);
         return new SimulatorUnderTest(simulator, clock, directory);
@@ -89,6 +97,9 @@ public sealed class SimulatorUnderTest : IAsteriskUnderTest
                 break;
             case PhoneRegisters register:
                 await _simulator.Phone(register.Endpoint).RegisterAsync(ct);
+                break;
+            case PhoneHangsUp hangup:
+                await _simulator.Phone(hangup.Endpoint).HangUpAsync(ct);
                 break;
             case PhoneUnregisters unregister:
                 await _simulator.Phone(unregister.Endpoint).UnregisterAsync(ct);

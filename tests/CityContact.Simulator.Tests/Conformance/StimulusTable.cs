@@ -22,6 +22,9 @@ public sealed record PhoneRegisters(string Endpoint, int ExpiresSeconds) : Stimu
 
 public sealed record PhoneUnregisters(string Endpoint) : StimulusAction;
 
+/// <summary>The deskphone's user hangs up an answered call (BYE).</summary>
+public sealed record PhoneHangsUp(string Endpoint) : StimulusAction;
+
 /// <summary>
 /// From now on the deskphone answers an INVITE after ringing for <paramref name="After"/>, or never (null). Not a
 /// stimulus line: the replay derives it from the transcript (see <see cref="StimulusTable.PhonePlans"/>), as SIPp's
@@ -36,9 +39,12 @@ public sealed record PhoneAnswersAfter(string Endpoint, TimeSpan? After) : Stimu
 /// </summary>
 public static partial class StimulusTable
 {
-    // INDEX.md: trunk calls come from "Caller 1" <sip:+15551230001@…>.
+    // The first lab's caller (INDEX.md); the replay sets the caller of the transcript's own lab (Transcript.Lab).
     private const string TrunkCallerNumber = "+15551230001";
     private const string TrunkCallerName = "Caller 1";
+
+    // A deskphone as the SIP traces name it: agent1 (the first lab, SIPp) or its extension, 101 (the shipped config, pjsua).
+    private const string Phone = @"(?:agent\w*|\d+)";
 
     private sealed record Row(Regex Pattern, Func<Match, StimulusStep, StimulusAction?> Translate, string Why);
 
@@ -51,15 +57,18 @@ public static partial class StimulusTable
             (m, _) => new CallerSpeaks(null, m.Groups["seconds"].Success ? TimeSpan.FromSeconds(double.Parse(m.Groups["seconds"].Value, CultureInfo.InvariantCulture)) : null), "speech"),
         new(Re(@"^(?<endpoint>\w+) phone registers \(REGISTER Expires: (?<expires>\d+)"), (m, _) => new PhoneRegisters(m.Groups["endpoint"].Value, int.Parse(m.Groups["expires"].Value, CultureInfo.InvariantCulture)), "registration"),
         new(Re(@"^(?<endpoint>\w+) phone unregisters \(REGISTER Expires: 0"), (m, _) => new PhoneUnregisters(m.Groups["endpoint"].Value), "unregistration"),
-        new(Re(@"^agent\w* sent SIP/2\.0 180 Ringing$"), (_, _) => null, "a deskphone rings by itself when it gets an INVITE"),
-        new(Re(@"^agent\w* sent SIP/2\.0 200 OK$"), (_, _) => null,
+        new(Re(@"^(?<endpoint>\w+) phone hangs up \(BYE\)$"), (m, _) => new PhoneHangsUp(m.Groups["endpoint"].Value), "the agent hangs up"),
+        new(Re(@"^\w+ phone answers \(200 OK\)$"), (_, _) => null, "the answer is planned at the start from the ringing time (PhonePlans)"),
+        new(Re($@"^{Phone} sent SIP/2\.0 180 Ringing$"), (_, _) => null, "a deskphone rings by itself when it gets an INVITE"),
+        new(Re($@"^{Phone} sent SIP/2\.0 200 OK$"), (_, _) => null,
             "to an INVITE: the phone's answer, planned at the start from the ringing time (PhonePlans); to a BYE: only an acknowledgement"),
 
         // Parts of SIP transactions already covered by the rows above, or the labelled registration.
         new(Re(@"^\w+ sent REGISTER "), (_, _) => null, "a REGISTER of the registration labelled by the harness"),
         new(Re("^caller sent ACK "), (_, _) => null, "ACK of the INVITE's final answer"),
         new(Re(@"^caller sent SIP/2\.0 200 OK$"), (_, _) => null, "the caller's 200 OK to Asterisk's BYE"),
-        new(Re(@"^agent\w* sent SIP/2\.0 (100 Trying|487 Request Terminated)$"), (_, _) => null, "the phone's provisional answer, or its answer to Asterisk's CANCEL"),
+        new(Re($@"^{Phone} sent SIP/2\.0 (100 Trying|487 Request Terminated)$"), (_, _) => null, "the phone's provisional answer, or its answer to Asterisk's CANCEL"),
+        new(Re($@"^{Phone} sent BYE "), (_, _) => null, "the BYE of the hang-up labelled by the harness"),
 
         // What Asterisk sent: observed through the ARI events and REST answers instead.
         new(Re(@"^\w+ received "), (_, _) => null, "a message Asterisk sent"),
@@ -85,7 +94,7 @@ public static partial class StimulusTable
     /// </summary>
     public static IReadOnlyList<PhoneAnswersAfter> PhonePlans(Transcript transcript)
     {
-        var stimuli = transcript.Steps.OfType<StimulusStep>().Where(s => s.Source == "sipp-trace").ToList();
+        var stimuli = transcript.Steps.OfType<StimulusStep>().Where(s => s.Source is "sipp-trace" or "pjsua-log").ToList();
         var plans = new List<PhoneAnswersAfter>();
         foreach (var invite in stimuli.Where(s => PhoneInvite().IsMatch(s.Text)))
         {
@@ -101,7 +110,7 @@ public static partial class StimulusTable
         return plans;
     }
 
-    [GeneratedRegex(@"^(?<endpoint>agent\w*) received INVITE ")]
+    [GeneratedRegex(@"^(?<endpoint>agent\w*|\d+) received INVITE ")]
     private static partial Regex PhoneInvite();
 
     private static Regex Re(string pattern) => new(pattern, RegexOptions.CultureInvariant);

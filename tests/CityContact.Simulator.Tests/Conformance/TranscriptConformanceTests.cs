@@ -13,7 +13,7 @@ public sealed class TranscriptConformanceTests
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var transcript = TranscriptLoader.Load(transcriptFile);
-        await using var simulator = await SimulatorUnderTest.StartAsync(deadline.Token);
+        await using var simulator = await SimulatorUnderTest.StartAsync(transcript.Lab, deadline.Token);
 
         var result = await new ScenarioReplayer(transcript, simulator).ReplayAsync(deadline.Token);
 
@@ -23,6 +23,6 @@ public sealed class TranscriptConformanceTests
     [Fact]
     public void Every_ari_transcript_is_a_test_case()
     {
-        Assert.Equal(15, TranscriptLoader.AriScenarioFiles().Count);
+        Assert.Equal(17, TranscriptLoader.AriScenarioFiles().Count);
     }
 }

@@ -27,7 +27,22 @@ public static class TranscriptLoader
             steps.Add(ParseStep(index, step));
             index++;
         }
-        return new Transcript(fileName, root.GetProperty("scenario").GetString()!, root.GetProperty("description").GetString()!, steps);
+        var transcript = new Transcript(fileName, root.GetProperty("scenario").GetString()!, root.GetProperty("description").GetString()!, steps);
+        return root.TryGetProperty("lab", out var lab) ? transcript with { Lab = ParseLab(lab) } : transcript;
+    }
+
+    private static TranscriptLab ParseLab(JsonElement lab)
+    {
+        var caller = lab.GetProperty("trunk_caller");
+        return new TranscriptLab(
+            lab.GetProperty("ari_user").GetString()!,
+            lab.GetProperty("ari_password").GetString()!,
+            lab.GetProperty("trunk_stasis_app_data").GetString()!,
+            lab.GetProperty("trunk_dialplan_noop").GetBoolean(),
+            lab.GetProperty("trunk_reachable").GetBoolean(),
+            caller.GetProperty("name").GetString()!,
+            caller.GetProperty("number").GetString()!,
+            lab.GetProperty("phones").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal));
     }
 
     private static TranscriptStep ParseStep(int index, JsonElement step)
