@@ -46,6 +46,12 @@ public sealed class AsteriskInstance : IAsyncDisposable
 
     public string MessagesLog => Path.Combine(Layout.LogDirectory, "messages.log");
 
+    /// <summary>app_voicemail's spool (astspooldir/voicemail): the service's Voicemail:FallbackSpoolDirectory.</summary>
+    public string VoicemailSpoolDirectory => Path.Combine(Layout.SpoolDirectory, "voicemail");
+
+    /// <summary>The fallback mailbox 9999@citycontact, where the dialplan leaves messages while the service is down.</summary>
+    public string FallbackMailboxDirectory => Path.Combine(VoicemailSpoolDirectory, "citycontact", "9999");
+
     /// <summary>messages.log as it was when Asterisk reported itself fully booted: what loading the configuration logged.</summary>
     public string BootLog { get; private set; } = "";
 
@@ -134,6 +140,40 @@ public sealed class AsteriskInstance : IAsyncDisposable
     public async Task<string> CliAsync(string command, CancellationToken ct) =>
         await RunAsync(_installation.Asterisk, ["-C", ConfigFile, "-rx", command], null, ct);
 
+    /// <summary>
+    /// <c>core restart now</c>: Asterisk hangs up every channel and re-executes itself in the same process (run with -f, it
+    /// stays this instance's child); returns once the new Asterisk reports itself fully booted.
+    /// </summary>
+    public async Task RestartNowAsync(CancellationToken ct)
+    {
+        var before = await UptimeSecondsAsync(ct);
+        // The remote console loses its socket as Asterisk goes down: its exit code says nothing about the restart.
+        await TryRunAsync(_installation.Asterisk, ["-C", ConfigFile, "-rx", "core restart now"], ct);
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"Asterisk exited with {_process.ExitCode} instead of restarting; its log:\n{LogTail()}");
+            }
+            // Before the restart takes effect the old Asterisk still answers, with its longer uptime.
+            var result = await TryRunAsync(_installation.Asterisk, ["-C", ConfigFile, "-rx", "core show uptime seconds"], ct);
+            if (result.ExitCode == 0 && ParseUptime(result.Output) is { } uptime && uptime < before)
+            {
+                break;
+            }
+            await Task.Delay(100, ct);
+        }
+        await WaitFullyBootedAsync(ct);
+    }
+
+    private async Task<long> UptimeSecondsAsync(CancellationToken ct) =>
+        ParseUptime(await CliAsync("core show uptime seconds", ct)) ?? throw new InvalidOperationException("no uptime from the CLI");
+
+    private static long? ParseUptime(string output) =>
+        System.Text.RegularExpressions.Regex.Match(output, @"System uptime:\s+(\d+)") is { Success: true } m
+            ? long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
+            : null;
+
     /// <summary>The last lines of messages.log, for a failure message.</summary>
     public string LogTail(int lines = 40) => string.Join('\n', ReadLog().Split('\n').TakeLast(lines));
 
@@ -194,7 +234,17 @@ public sealed class AsteriskInstance : IAsyncDisposable
         // An installed Asterisk has an (empty) keys directory; without it res_crypto logs an error at every boot.
         Directory.CreateDirectory(Path.Combine(layout.LibDirectory, "keys"));
         // Asterisk's own sounds, music on hold and ARI documentation are read only: links to the install.
-        File.CreateSymbolicLink(Path.Combine(sounds, "en"), Path.Combine(installation.VarLib, "sounds", "en"));
+        // sounds/en holds links to the install's English sounds, plus the city's apology where a city installs it
+        // (sounds/<language>/citycontact/service-unavailable.wav, docs/real-asterisk.md): the dialplan's fallback plays it.
+        var english = Path.Combine(sounds, "en");
+        Directory.CreateDirectory(english);
+        foreach (var entry in Directory.EnumerateFileSystemEntries(Path.Combine(installation.VarLib, "sounds", "en")))
+        {
+            File.CreateSymbolicLink(Path.Combine(english, Path.GetFileName(entry)), entry);
+        }
+        Directory.CreateDirectory(Path.Combine(english, "citycontact"));
+        File.Copy(Path.Combine(repository, "sounds", "citycontact", "en", "service-unavailable.wav"),
+            Path.Combine(english, "citycontact", "service-unavailable.wav"));
         foreach (var shared in new[] { "moh", "documentation", "rest-api" })
         {
             File.CreateSymbolicLink(Path.Combine(layout.LibDirectory, shared), Path.Combine(installation.VarLib, shared));

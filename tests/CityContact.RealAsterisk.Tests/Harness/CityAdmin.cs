@@ -36,6 +36,49 @@ public static class CityAdmin
         }, ct), ct);
     }
 
+    /// <summary>Creates an agent on the deskphone <c>PJSIP/&lt;extension&gt;</c> with one skill and logs them in; returns the id.</summary>
+    public static async Task<long> AddAgentAsync(this RealAsteriskService service, string extension, string skill, CancellationToken ct)
+    {
+        using var admin = service.Admin();
+        var created = await Expect(await admin.PostAsJsonAsync("/api/agents", new
+        {
+            name = $"Agent {extension}", sipEndpoint = $"PJSIP/{extension}", skills = new[] { new { skill, penalty = 0 } },
+        }, ct), ct);
+        var id = created.GetProperty("id").GetInt64();
+        await Expect(await admin.PostAsync(new Uri($"/api/agents/{id}/login", UriKind.Relative), null, ct), ct);
+        return id;
+    }
+
+    /// <summary>Waits until GET /api/agents shows the agent in <paramref name="state"/> (available, on_call…).</summary>
+    public static async Task WaitForAgentStateAsync(this RealAsteriskService service, long id, string state, CancellationToken ct)
+    {
+        using var admin = service.Admin();
+        while (true)
+        {
+            var agents = await admin.GetFromJsonAsync<JsonElement>("/api/agents", ct);
+            if (agents.EnumerateArray().Single(a => a.GetProperty("id").GetInt64() == id).GetProperty("state").GetString() == state)
+            {
+                return;
+            }
+            await Task.Delay(50, ct);
+        }
+    }
+
+    /// <summary>Waits until GET /api/queues/realtime shows <paramref name="waiting"/> callers waiting in the queue.</summary>
+    public static async Task WaitForWaitingAsync(this RealAsteriskService service, string queue, int waiting, CancellationToken ct)
+    {
+        using var admin = service.Admin();
+        while (true)
+        {
+            var realtime = await admin.GetFromJsonAsync<JsonElement>("/api/queues/realtime", ct);
+            if (realtime.EnumerateArray().Any(q => q.GetProperty("code").GetString() == queue && q.GetProperty("waiting").GetInt32() == waiting))
+            {
+                return;
+            }
+            await Task.Delay(50, ct);
+        }
+    }
+
     private static async Task<JsonElement> Expect(HttpResponseMessage response, CancellationToken ct)
     {
         var body = await response.Content.ReadAsStringAsync(ct);

@@ -23,14 +23,25 @@ public sealed class RealAsteriskService : IAsyncDisposable
     public static readonly DateTimeOffset WednesdayMorning = new(2025, 3, 12, 8, 0, 0, TimeSpan.Zero);
 
     private readonly Factory _factory;
+    private readonly IReadOnlyDictionary<string, string?> _settings;
+    private bool _stopped;
+    private bool _databaseHandedOver;
 
-    private RealAsteriskService(Factory factory, DatabaseFixture database)
+    private RealAsteriskService(Factory factory, DatabaseFixture database, IReadOnlyDictionary<string, string?> settings, ScaledTimeProvider time)
     {
         _factory = factory;
         Database = database;
+        _settings = settings;
+        Clock = time;
     }
 
     public DatabaseFixture Database { get; }
+
+    /// <summary>The service's clock; an instance started again on the same database goes on from it.</summary>
+    public ScaledTimeProvider Clock { get; }
+
+    /// <summary>The service's ARI client, e.g. to see its event WebSocket go down and come back.</summary>
+    public CityContact.Telephony.Ari.AriClient Ari => Services.GetRequiredService<CityContact.Service.Infrastructure.Telephony.AsteriskConnection>().Ari;
 
     public IServiceProvider Services => _factory.Services;
 
@@ -41,11 +52,13 @@ public sealed class RealAsteriskService : IAsyncDisposable
         return client;
     }
 
-    public static async Task<RealAsteriskService> StartAsync(AsteriskInstance asterisk, CancellationToken ct, DateTimeOffset? now = null)
+    /// <param name="settings">Added to (or replacing) the harness's own settings, e.g. <c>Ari:Url</c> through a <see cref="TcpRelay"/>.</param>
+    public static async Task<RealAsteriskService> StartAsync(
+        AsteriskInstance asterisk, CancellationToken ct, DateTimeOffset? now = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var database = new DatabaseFixture();
         await database.InitializeAsync();
-        var settings = new Dictionary<string, string?>
+        var all = new Dictionary<string, string?>
         {
             ["ConnectionStrings:CityContact"] = database.ConnectionString,
             ["Auth:BootstrapAdminKey"] = AdminKey,
@@ -60,8 +73,39 @@ public sealed class RealAsteriskService : IAsyncDisposable
             ["Prompts:SoundsDirectory"] = asterisk.SoundsDirectory,
             ["Voicemail:RecordingsDirectory"] = Path.Combine(asterisk.Layout.SpoolDirectory, "recording"),
         };
-        var factory = new Factory(settings, new ScaledTimeProvider(1, now ?? WednesdayMorning));
-        var service = new RealAsteriskService(factory, database);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+        return await StartOnAsync(database, all, new ScaledTimeProvider(1, now ?? WednesdayMorning), ct);
+    }
+
+    /// <summary>
+    /// Stops this instance as a deployment stops the service (the host's graceful stop: calls stay in the Stasis app unless
+    /// Ivr:HangUpCallsOnStop), and starts the next one on the same database, settings and clock; the new one owns the database.
+    /// </summary>
+    public async Task<RealAsteriskService> RestartAsync(CancellationToken ct)
+    {
+        await StopAsync();
+        _databaseHandedOver = true;
+        return await StartOnAsync(Database, _settings, Clock, ct);
+    }
+
+    /// <summary>Stops the service (see <see cref="RestartAsync"/>); its database stays until dispose.</summary>
+    public async Task StopAsync()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            await _factory.DisposeAsync();
+        }
+    }
+
+    private static async Task<RealAsteriskService> StartOnAsync(
+        DatabaseFixture database, IReadOnlyDictionary<string, string?> settings, ScaledTimeProvider time, CancellationToken ct)
+    {
+        var factory = new Factory(settings, time);
+        var service = new RealAsteriskService(factory, database, settings, time);
         try
         {
             await service.WaitReadyAsync(ct);
@@ -96,10 +140,41 @@ public sealed class RealAsteriskService : IAsyncDisposable
         }
     }
 
+    /// <summary>The timeline so far of the one call from <paramref name="callerNumber"/>, ended or not (empty before it starts).</summary>
+    public async Task<IReadOnlyList<CallEvent>> TimelineSoFarAsync(string callerNumber, CancellationToken ct)
+    {
+        await Services.GetRequiredService<CallRecorder>().WaitUntilStoredAsync(ct);
+        await using var connection = await Database.DataSource.OpenConnectionAsync(ct);
+        var ids = (await connection.QueryAsync<long>(new CommandDefinition(
+            "SELECT id FROM calls WHERE caller = @callerNumber", new { callerNumber }, cancellationToken: ct))).ToList();
+        return ids switch
+        {
+            [] => [],
+            [var id] => await Services.GetRequiredService<CallStore>().TimelineAsync(id, ct),
+            _ => throw new InvalidOperationException($"{ids.Count} calls from {callerNumber}, expected one"),
+        };
+    }
+
+    /// <summary>Waits until the call from <paramref name="callerNumber"/> has a step that matches; returns it.</summary>
+    public async Task<CallEvent> WaitForStepAsync(string callerNumber, Func<CallEvent, bool> match, CancellationToken ct)
+    {
+        while (true)
+        {
+            if ((await TimelineSoFarAsync(callerNumber, ct)).FirstOrDefault(match) is { } step)
+            {
+                return step;
+            }
+            await Task.Delay(50, ct);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await _factory.DisposeAsync();
-        await Database.DisposeAsync();
+        await StopAsync();
+        if (!_databaseHandedOver)
+        {
+            await Database.DisposeAsync();
+        }
     }
 
     /// <summary>Ready: the flows are loaded and /health/ready says ARI's WebSocket and AMI's session are up.</summary>
