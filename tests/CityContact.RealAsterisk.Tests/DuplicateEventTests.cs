@@ -13,11 +13,25 @@ public sealed class DuplicateEventTests(AsteriskFixture fixture)
     private const string CityNumber = "0256969";
 
     [RealAsteriskFact]
-    public async Task One_digit_at_the_language_menu_chooses_the_language_and_does_not_also_answer_the_main_menu()
+    public Task One_digit_at_the_language_menu_chooses_the_language_and_does_not_also_answer_the_main_menu() =>
+        OneKeyIsOneChoiceAsync(subscribeToEndpoints: false);
+
+    [RealAsteriskFact]
+    public Task One_digit_is_one_choice_even_when_the_app_is_also_subscribed_to_the_pjsip_endpoints() =>
+        // What the service once did itself, and what an operator with ARI access can still do: Asterisk then sends each
+        // event of the call twice, byte for byte (ari-endpoint-subscription-duplicates.json).
+        OneKeyIsOneChoiceAsync(subscribeToEndpoints: true);
+
+    private async Task OneKeyIsOneChoiceAsync(bool subscribeToEndpoints)
     {
         var ct = Timeouts.After(90);
         var asterisk = fixture.Asterisk;
         await using var service = await RealAsteriskService.StartAsync(asterisk, ct);
+        if (subscribeToEndpoints)
+        {
+            var app = await service.Ari.Rest.Applications.SubscribeAsync(["endpoint:PJSIP"], ct);
+            Assert.Equal(["PJSIP"], app.EndpointIds);
+        }
         var caller = new SippCaller(asterisk, SippCaller.UniqueCallerNumber(), CityNumber);
         // The digit lands 2 s into choose-language (5 s long), after the welcome in the city's default language.
         var pressAt = asterisk.PromptLength("ro", "welcome") + TimeSpan.FromSeconds(2);
@@ -35,5 +49,14 @@ public sealed class DuplicateEventTests(AsteriskFixture fixture)
             "expected the one key at the language menu only, got: " + string.Join("; ", keys));
         Assert.Equal("en", call.Language);
         Assert.Equal(["welcome", "language", "hours", "main"], call.IvrPath);
+        if (subscribeToEndpoints)
+        {
+            // A subscription outlives the WebSocket: the next instance (an upgrade of one that still subscribed) removes it.
+            await using var next = await service.RestartAsync(ct);
+            while ((await next.Ari.Rest.Applications.GetAsync("citycontact", ct)).EndpointIds.Length > 0)
+            {
+                await Task.Delay(50, ct);
+            }
+        }
     }
 }
