@@ -1,0 +1,64 @@
+using System.Text.RegularExpressions;
+
+namespace CityContact.Service.Tests.Prompts;
+
+/// <summary>
+/// Every prompt the service plays by its own name is shipped in every language of the default flow. A missing file is
+/// silence on a real Asterisk ("Unable to open citycontact/en/queue-wait-minutes"): a waiting caller heard bare numbers.
+/// </summary>
+public sealed partial class ShippedPromptsTests
+{
+    private static string Repository()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "CityContact.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+        throw new InvalidOperationException("CityContact.sln not found above the test binaries");
+    }
+
+    /// <summary>Keys in the service's code: in prompt lists (<c>PlayAsync(["…"]</c>, <c>Prompts = ["…"]</c>), resolved by name, or chosen in a switch.</summary>
+    private static IReadOnlySet<string> KeysPlayedByCode()
+    {
+        var keys = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(Repository(), "src", "CityContact.Service"), "*.cs", SearchOption.AllDirectories))
+        {
+            var text = File.ReadAllText(file);
+            foreach (Match list in PromptList().Matches(text))
+            {
+                keys.UnionWith(Key().Matches(list.Value).Select(m => m.Groups[1].Value));
+            }
+            keys.UnionWith(Resolved().Matches(text).Select(m => m.Groups[1].Value));
+            keys.UnionWith(AgentPrompt().Matches(text).Select(m => m.Groups[1].Value));
+        }
+        return keys;
+    }
+
+    [Theory]
+    [InlineData("en")]
+    [InlineData("ro")]
+    public void Every_prompt_the_service_plays_by_name_is_shipped(string language)
+    {
+        var keys = KeysPlayedByCode();
+        var directory = Path.Combine(Repository(), "sounds", "citycontact", language);
+
+        Assert.Contains("queue-wait-minutes", keys);
+        Assert.Contains("agent-paused", keys);
+        Assert.Empty(keys.Where(k => !File.Exists(Path.Combine(directory, k + ".wav"))));
+    }
+
+    [GeneratedRegex(@"(?:PlayAsync\(|Prompts = )\[[^\]]*\]")]
+    private static partial Regex PromptList();
+
+    [GeneratedRegex("\"([a-z][a-z0-9_-]*)\"")]
+    private static partial Regex Key();
+
+    [GeneratedRegex("Resolve\\(\"([a-z][a-z0-9_-]*)\"")]
+    private static partial Regex Resolved();
+
+    [GeneratedRegex("=> \"(agent-[a-z-]+)\"")]
+    private static partial Regex AgentPrompt();
+}
