@@ -29,7 +29,7 @@ public static class AsteriskTestHost
         Edit(layout, "manager.conf", "port = 5038", $"port = {layout.AmiPort}", expected: 1);
         // RTP in a free range of its own: another instance's media never lands on this one's calls.
         Edit(layout, "rtp.conf", "rtpstart = 10000", $"rtpstart = {layout.RtpStart}", expected: 1);
-        Edit(layout, "rtp.conf", "rtpend = 10199", $"rtpend = {layout.RtpEnd}", expected: 1);
+        Edit(layout, "rtp.conf", "rtpend = 19999", $"rtpend = {layout.RtpEnd}", expected: 1);
     }
 
     private static string Directories(TestHostLayout layout) => $"""

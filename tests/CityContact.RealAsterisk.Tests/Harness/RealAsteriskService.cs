@@ -41,7 +41,9 @@ public sealed class RealAsteriskService : IAsyncDisposable
         return client;
     }
 
-    public static async Task<RealAsteriskService> StartAsync(AsteriskInstance asterisk, CancellationToken ct, DateTimeOffset? now = null)
+    /// <param name="overrides">Settings a test changes (e.g. <c>Queues:RingTimeoutSeconds</c>), on top of the connection settings.</param>
+    public static async Task<RealAsteriskService> StartAsync(
+        AsteriskInstance asterisk, CancellationToken ct, DateTimeOffset? now = null, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var database = new DatabaseFixture();
         await database.InitializeAsync();
@@ -60,6 +62,10 @@ public sealed class RealAsteriskService : IAsyncDisposable
             ["Prompts:SoundsDirectory"] = asterisk.SoundsDirectory,
             ["Voicemail:RecordingsDirectory"] = Path.Combine(asterisk.Layout.SpoolDirectory, "recording"),
         };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
         var factory = new Factory(settings, new ScaledTimeProvider(1, now ?? WednesdayMorning));
         var service = new RealAsteriskService(factory, database);
         try
