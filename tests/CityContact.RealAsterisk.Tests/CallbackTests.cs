@@ -1,0 +1,149 @@
+using CityContact.RealAsterisk.Tests.Harness;
+using CityContact.Service.Features.Calls;
+using Dapper;
+using static CityContact.RealAsterisk.Tests.Harness.CallerStep;
+
+namespace CityContact.RealAsterisk.Tests;
+
+/// <summary>
+/// A caller waiting in a queue keeps their place by asking for a callback; when an agent is free, the city calls the agent
+/// (a pjsua deskphone), then the citizen through the trunk (a pjsua listening where pjsip.conf sends the provider's calls).
+/// </summary>
+[Collection(RealAsteriskCollection.Name)]
+public sealed class CallbackTests(AsteriskFixture fixture)
+{
+    /// <summary>The taxes queue keeps callers while nobody is logged in, so that the caller waits and can ask for a callback.</summary>
+    private static readonly Dictionary<string, string?> QueueKeepsCallers = new() { [$"Queues:Overrides:{QueueTests.Queue}:NoAgents"] = "JoinEmpty" };
+
+    private const int CitizenTalkSeconds = 3;
+
+    private AsteriskInstance Asterisk => fixture.Asterisk;
+
+    private sealed record CallbackRow(long Id, string State, int Attempts, string? LastOutcome, long? CallId, string Phone, string? AgentChannel, string? CitizenChannel);
+
+    [RealAsteriskFact]
+    public async Task A_caller_who_presses_1_in_the_queue_is_called_back_through_the_trunk_once_an_agent_is_free()
+    {
+        var ct = Timeouts.After(150);
+        await using var service = await RealAsteriskService.StartAsync(Asterisk, ct, overrides: QueueKeepsCallers);
+        await service.PublishFlowAsync("queue", QueueTests.QueueNumber, QueueTests.TaxesMenu, ct);
+        await using var citizen = PjsuaPhone.StartCitizen(Asterisk, PhoneAnswer.AutoAnswer, hangUpAfterSeconds: CitizenTalkSeconds);
+        await TrunkReachableAsync(citizen, ct);
+        await using var deskphone = PjsuaPhone.Start(Asterisk, "101", PhoneAnswer.AutoAnswer);
+        Assert.True(await deskphone.RegisteredAsync(ct), deskphone.Output);
+        var agent = await service.CreateAgentAsync("101", QueueTests.Queue, 0, ct);
+        var caller = new SippCaller(Asterisk, SippCaller.UniqueCallerNumber(), QueueTests.QueueNumber);
+
+        // 1 for taxes; in the queue 1 asks for a callback; 1 confirms the caller's own number; the city says goodbye and hangs up.
+        var result = await caller.CallAsync([Wait(1), Key('1'), Wait(2), Key('1'), Wait(1.5), Key('1')], CallerEnding.WaitsForHangup, ct);
+
+        var (call, timeline) = await service.EndedCallAsync(caller.CallerNumber, ct);
+        var because = $"{result}\n{string.Join('\n', timeline.Select(e => $"{e.Type} {e.Data}"))}\n{Asterisk.LogTail(20)}";
+        Assert.True(result.Answered && result.HungUpByAsterisk && result.ExitCode == 0, because);
+        Assert.Equal(CallOutcomes.Callback, call.Outcome);
+        Assert.Contains(timeline, e => e.Type == "queue.callback-requested");
+        // Nobody is logged in: the request is claimed and waits in the queue, nobody is rung.
+        var waiting = await RequestAsync(service, caller.CallerNumber, r => r.State == "dialing", ct);
+        Assert.Null(waiting.AgentChannel);
+
+        await service.AgentActAsync(agent, "login", ct);
+
+        var done = await RequestAsync(service, caller.CallerNumber, r => r.State is not ("pending" or "dialing"), TimeSpan.FromSeconds(60), ct);
+        var sides = $"{done}\n--- agent:\n{Tail(deskphone)}\n--- citizen:\n{Tail(citizen)}\n{Asterisk.LogTail(30)}";
+        Assert.True(done is { State: "reached", Attempts: 1 }, sides);
+        // The agent's phone took the call first, then the citizen's phone on the trunk, which hung up after talking.
+        await deskphone.WaitForLineAsync(l => l.Contains("state changed to CONFIRMED", StringComparison.Ordinal), ct);
+        await citizen.WaitForLineAsync(l => l.Contains("state changed to CONFIRMED", StringComparison.Ordinal), ct);
+        var outbound = await OutboundCallAsync(service, done.CitizenChannel!, ct);
+        Assert.True(outbound is { Direction: CallDirections.Outbound, Outcome: CallOutcomes.Answered, HangupCause: "citizen-hangup" }, $"{outbound}\n{sides}");
+        Assert.Equal(caller.CallerNumber, outbound.DialedNumber);
+        Assert.Equal("PJSIP/101", outbound.Caller);
+        Assert.Equal(agent, outbound.AgentId);
+        Assert.Equal(call.QueueId, outbound.QueueId);
+        Assert.InRange(outbound.TalkMs ?? -1, (CitizenTalkSeconds - 1) * 1000, (CitizenTalkSeconds + 2) * 1000);
+        var after = await service.WaitForAgentAsync(agent, a => a.State is "wrap_up" or "available", ct);
+        Assert.Equal(1, after.CallsTaken);
+        // The request says which call asked for it (a known gap: stored empty by the queue's callback offer).
+        Assert.True(done.CallId == call.Id, $"callback_requests.call_id is {done.CallId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "NULL"}, the requesting call is {call.Id}");
+    }
+
+    /// <summary>
+    /// The trunk's contact is qualified (OPTIONS every 60 s); until the citizen's phone answered one, Asterisk deems it
+    /// unreachable. A provider answers OPTIONS all the time; here the check is run once the phone listens.
+    /// </summary>
+    private async Task TrunkReachableAsync(PjsuaPhone citizen, CancellationToken ct)
+    {
+        var contacts = "";
+        try
+        {
+            while (true)
+            {
+                await Asterisk.CliAsync("pjsip qualify trunk", ct);
+                contacts = await Asterisk.CliAsync("pjsip show contacts", ct);
+                if (System.Text.RegularExpressions.Regex.IsMatch(contacts, @"trunk/sip:\S+:5060\s+\S+\s+Avail"))
+                {
+                    return;
+                }
+                await Task.Delay(200, ct);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"the trunk never became reachable:\n{contacts}\n--- citizen:\n{citizen.Output}");
+        }
+    }
+
+    private static Task<CallbackRow> RequestAsync(RealAsteriskService service, string phone, Func<CallbackRow, bool> expected, CancellationToken ct) =>
+        RequestAsync(service, phone, expected, TimeSpan.FromSeconds(20), ct);
+
+    /// <summary>Waits until the citizen's one callback request is as expected; the last row seen is in the failure.</summary>
+    private static async Task<CallbackRow> RequestAsync(RealAsteriskService service, string phone, Func<CallbackRow, bool> expected, TimeSpan within, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(within);
+        CallbackRow? last = null;
+        try
+        {
+            while (true)
+            {
+                await using (var connection = await service.Database.DataSource.OpenConnectionAsync(timeout.Token))
+                {
+                    last = await connection.QuerySingleOrDefaultAsync<CallbackRow>(new CommandDefinition("""
+                        SELECT id, state, attempts, last_outcome, call_id, phone, agent_channel, citizen_channel
+                        FROM callback_requests WHERE phone = @phone
+                        """, new { phone }, cancellationToken: timeout.Token));
+                }
+                if (last is not null && expected(last))
+                {
+                    return last;
+                }
+                await Task.Delay(100, timeout.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"the callback request never reached the awaited state; last seen {last?.ToString() ?? "no row"}");
+        }
+    }
+
+    /// <summary>The outbound calls row of the citizen's leg, once closed and stored.</summary>
+    private static async Task<Call> OutboundCallAsync(RealAsteriskService service, string channelId, CancellationToken ct)
+    {
+        var calls = service.Services.GetService(typeof(CallStore)) as CallStore ?? throw new InvalidOperationException("no CallStore");
+        var recorder = service.Services.GetService(typeof(CallRecorder)) as CallRecorder ?? throw new InvalidOperationException("no CallRecorder");
+        while (true)
+        {
+            await recorder.WaitUntilStoredAsync(ct);
+            await using var connection = await service.Database.DataSource.OpenConnectionAsync(ct);
+            var id = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                "SELECT id FROM calls WHERE channel_id = @channelId AND ended_at IS NOT NULL", new { channelId }, cancellationToken: ct));
+            if (id is { } found)
+            {
+                return (await calls.GetAsync(found, ct))!;
+            }
+            await Task.Delay(50, ct);
+        }
+    }
+
+    private static string Tail(PjsuaPhone phone) => string.Join('\n', phone.Output.Split('\n').TakeLast(25));
+}
