@@ -28,7 +28,7 @@ public sealed class CallbackTests(AsteriskFixture fixture)
         await using var service = await RealAsteriskService.StartAsync(Asterisk, ct, overrides: QueueKeepsCallers);
         await service.PublishFlowAsync("queue", QueueTests.QueueNumber, QueueTests.TaxesMenu, ct);
         await using var citizen = PjsuaPhone.StartCitizen(Asterisk, PhoneAnswer.AutoAnswer, hangUpAfterSeconds: CitizenTalkSeconds);
-        await TrunkReachableAsync(citizen, ct);
+        await citizen.ReachableAsTrunkAsync(ct);
         await using var deskphone = PjsuaPhone.Start(Asterisk, "101", PhoneAnswer.AutoAnswer);
         Assert.True(await deskphone.RegisteredAsync(ct), deskphone.Output);
         var agent = await service.CreateAgentAsync("101", QueueTests.Queue, 0, ct);
@@ -67,30 +67,25 @@ public sealed class CallbackTests(AsteriskFixture fixture)
         Assert.True(done.CallId == call.Id, $"callback_requests.call_id is {done.CallId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "NULL"}, the requesting call is {call.Id}");
     }
 
-    /// <summary>
-    /// The trunk's contact is qualified (OPTIONS every 60 s); until the citizen's phone answered one, Asterisk deems it
-    /// unreachable. A provider answers OPTIONS all the time; here the check is run once the phone listens.
-    /// </summary>
-    private async Task TrunkReachableAsync(PjsuaPhone citizen, CancellationToken ct)
+    [RealAsteriskFact]
+    public async Task A_waiting_caller_hears_their_position_the_callback_offer_and_its_confirmation()
     {
-        var contacts = "";
-        try
-        {
-            while (true)
-            {
-                await Asterisk.CliAsync("pjsip qualify trunk", ct);
-                contacts = await Asterisk.CliAsync("pjsip show contacts", ct);
-                if (System.Text.RegularExpressions.Regex.IsMatch(contacts, @"trunk/sip:\S+:5060\s+\S+\s+Avail"))
-                {
-                    return;
-                }
-                await Task.Delay(200, ct);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            throw new TimeoutException($"the trunk never became reachable:\n{contacts}\n--- citizen:\n{citizen.Output}");
-        }
+        var ct = Timeouts.After(90);
+        var settings = new Dictionary<string, string?>(QueueKeepsCallers) { ["Queues:AnnounceEverySeconds"] = "2" };
+        await using var service = await RealAsteriskService.StartAsync(Asterisk, ct, overrides: settings);
+        await service.PublishFlowAsync("queue", QueueTests.QueueNumber, QueueTests.TaxesMenu, ct);
+        var caller = new SippCaller(Asterisk, SippCaller.UniqueCallerNumber(), QueueTests.QueueNumber);
+        var before = Asterisk.ReadLog().Length;
+
+        // In the queue long enough for a position announcement, then 1 for a callback and 1 to confirm the number.
+        var result = await caller.CallAsync([Wait(1), Key('1'), Wait(5), Key('1'), Wait(1.5), Key('1')], CallerEnding.WaitsForHangup, ct);
+
+        var (call, timeline) = await service.EndedCallAsync(caller.CallerNumber, ct);
+        var because = $"{result}\n{string.Join('\n', timeline.Select(e => $"{e.Type} {e.Data}"))}";
+        Assert.True(result.Answered && result.HungUpByAsterisk, because);
+        Assert.Equal(CallOutcomes.Callback, call.Outcome);
+        var missing = Asterisk.MissingSounds(before);
+        Assert.True(missing.Count == 0, string.Join('\n', missing) + "\n" + because);
     }
 
     private static Task<CallbackRow> RequestAsync(RealAsteriskService service, string phone, Func<CallbackRow, bool> expected, CancellationToken ct) =>

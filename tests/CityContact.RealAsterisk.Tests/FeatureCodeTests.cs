@@ -50,6 +50,25 @@ public sealed class FeatureCodeTests(AsteriskFixture fixture)
         Assert.Equal("logged_out", (await service.AgentAsync(agent, ct)).State);
     }
 
+    [RealAsteriskFact]
+    public async Task The_agent_hears_the_spoken_confirmation_of_a_feature_code()
+    {
+        var ct = Timeouts.After(60);
+        await using var service = await RealAsteriskService.StartAsync(Asterisk, ct);
+        await using var phone = PjsuaPhone.Start(Asterisk, "102", PhoneAnswer.AutoAnswer);
+        Assert.True(await phone.RegisteredAsync(ct), phone.Output);
+        var agent = await service.CreateAgentAsync("102", QueueTests.Queue, 0, ct);
+        await service.WaitForAgentAsync(agent, a => a is { State: "logged_out", Registered: true }, ct);
+        var before = Asterisk.ReadLog().Length;
+
+        await DialFeatureAsync(phone, "*45", ct);
+
+        // Asterisk names a sound it cannot play; the agent would have heard silence instead of "you are logged in".
+        var missing = Asterisk.MissingSounds(before);
+        Assert.True(missing.Count == 0, string.Join('\n', missing));
+        Assert.Equal("available", (await service.AgentAsync(agent, ct)).State);
+    }
+
     /// <summary>
     /// Dials the code and waits for the whole call: answered (CONFIRMED), then Asterisk's BYE after the confirmation, then
     /// DISCONNECTED. The phone never hangs up itself, so the BYE can only come from Asterisk.

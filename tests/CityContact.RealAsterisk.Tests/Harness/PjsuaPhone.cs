@@ -129,6 +129,41 @@ public sealed class PjsuaPhone : IAsyncDisposable
         await _process.StandardInput.FlushAsync(ct);
     }
 
+    /// <summary>
+    /// For the citizen's phone: waits until Asterisk deems the trunk reachable. The trunk's contact is qualified (OPTIONS
+    /// every 60 s) and was unreachable until this phone listened; a provider answers OPTIONS all the time, so the check is
+    /// run again now rather than waiting for the next one.
+    /// </summary>
+    public async Task ReachableAsTrunkAsync(CancellationToken ct)
+    {
+        var contacts = "";
+        try
+        {
+            while (true)
+            {
+                await _asterisk.CliAsync("pjsip qualify trunk", ct);
+                contacts = await _asterisk.CliAsync("pjsip show contacts", ct);
+                if (System.Text.RegularExpressions.Regex.IsMatch(contacts, @"trunk/sip:\S+:5060\s+\S+\s+Avail"))
+                {
+                    return;
+                }
+                await Task.Delay(200, ct);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"the trunk never became reachable:\n{contacts}\n--- pjsua {Extension}:\n{Output}");
+        }
+    }
+
+    /// <summary>Keys pressed during the current call, sent as RFC 4733 events (pjsua's <c>#</c> command).</summary>
+    public async Task SendDigitsAsync(string digits, CancellationToken ct)
+    {
+        await _process.StandardInput.WriteLineAsync("#".AsMemory(), ct);
+        await _process.StandardInput.WriteLineAsync(digits.AsMemory(), ct);
+        await _process.StandardInput.FlushAsync(ct);
+    }
+
     /// <summary>The phone is switched off: pjsua unregisters and quits (as at the end of a shift, or a phone taken away).</summary>
     public async Task QuitAsync(CancellationToken ct)
     {
