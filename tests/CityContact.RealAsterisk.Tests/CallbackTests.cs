@@ -60,6 +60,12 @@ public sealed class CallbackTests(AsteriskFixture fixture)
         Assert.Equal("PJSIP/101", outbound.Caller);
         Assert.Equal(agent, outbound.AgentId);
         Assert.Equal(call.QueueId, outbound.QueueId);
+        // The agent first: the citizen is dialled only once the agent answered (and heard the summary).
+        var legs = await ((CallStore)service.Services.GetService(typeof(CallStore))!).TimelineAsync(outbound.Id, ct);
+        var agentAnswered = legs.Single(e => e.Type == "callback.agent-answered").At;
+        var citizenDialled = legs.Single(e => e.Type == "callback.citizen-dialled").At;
+        var citizenAnswered = legs.Single(e => e.Type == "callback.citizen-answered").At;
+        Assert.True(agentAnswered < citizenDialled && citizenDialled <= citizenAnswered, string.Join('\n', legs.Select(e => $"{e.At:O} {e.Type} {e.Data}")));
         Assert.InRange(outbound.TalkMs ?? -1, (CitizenTalkSeconds - 1) * 1000, (CitizenTalkSeconds + 2) * 1000);
         var after = await service.WaitForAgentAsync(agent, a => a.State is "wrap_up" or "available", ct);
         Assert.Equal(1, after.CallsTaken);

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using CityContact.RealAsterisk.Tests.Harness;
+using CityContact.Service.Features.Calls;
 using Dapper;
 
 namespace CityContact.RealAsterisk.Tests;
@@ -19,6 +20,34 @@ public sealed class SurveyTests(AsteriskFixture fixture)
         var ct = Timeouts.After(90);
         await using var service = await RealAsteriskService.StartAsync(Asterisk, ct, overrides: SurveysOn);
         await using var citizen = PjsuaPhone.StartCitizen(Asterisk, PhoneAnswer.AutoAnswer);
+
+        var (ticket, _) = await ResolveAndRateAsync(service, citizen, '4', ct);
+
+        var rated = await RatedAsync(service, ticket, ct);
+        Assert.True(rated is { Rating: 4, RatingChannel: "ivr" }, $"{rated}\n--- citizen:\n{citizen.Output}\n{Asterisk.LogTail(20)}");
+        var (call, timeline) = await OutboundCallAsync(service, ct);
+        var because = $"{call}\n{string.Join('\n', timeline.Select(e => $"{e.Type} {e.Data}"))}";
+        Assert.True(call is { Direction: CallDirections.Outbound, AnsweredAt: not null, Outcome: not null }, because);
+        Assert.Contains(timeline, e => e.Type == "survey.rated" && e.Data.Contains("\"rating\": 4", StringComparison.Ordinal));
+    }
+
+    [RealAsteriskFact]
+    public async Task The_survey_calls_row_names_the_citizen_who_was_called()
+    {
+        var ct = Timeouts.After(90);
+        await using var service = await RealAsteriskService.StartAsync(Asterisk, ct, overrides: SurveysOn);
+        await using var citizen = PjsuaPhone.StartCitizen(Asterisk, PhoneAnswer.AutoAnswer);
+
+        var (_, phone) = await ResolveAndRateAsync(service, citizen, '5', ct);
+
+        var (call, _) = await OutboundCallAsync(service, ct);
+        // As a callback's row does: the number dialled is the citizen's (a report by number finds the call).
+        Assert.True(call.DialedNumber == phone, $"the survey call's row has caller '{call.Caller}' and dialed_number '{call.DialedNumber}', the citizen is {phone}");
+    }
+
+    /// <summary>A ticket of the taxes department with the citizen's number, resolved; the citizen answers the survey call and presses <paramref name="rating"/>.</summary>
+    private async Task<(long Ticket, string Phone)> ResolveAndRateAsync(RealAsteriskService service, PjsuaPhone citizen, char rating, CancellationToken ct)
+    {
         await citizen.ReachableAsTrunkAsync(ct);
         var phone = SippCaller.UniqueCallerNumber();
         using var admin = service.Admin();
@@ -32,16 +61,31 @@ public sealed class SurveyTests(AsteriskFixture fixture)
             kind = "request", channel = "phone", subject = "Property tax statement", departmentId = department, citizenPhone = phone,
         }, ct), ct);
         var ticket = created.GetProperty("id").GetInt64();
-
         // Wednesday 10:00 in Bucharest: calling hours, so the call is placed at once.
         await Expect(await admin.PostAsJsonAsync($"/api/tickets/{ticket}/resolve", new { resolution = "Statement sent by post" }, ct), ct);
-
         await citizen.WaitForLineAsync(l => l.Contains("state changed to CONFIRMED", StringComparison.Ordinal), ct);
-        await citizen.SendDigitsAsync("4", ct);
+        await citizen.SendDigitsAsync(rating.ToString(), ct);
         // Thanks and goodbye, then the city hangs up.
         await citizen.WaitForLineAsync(l => l.Contains("Request msg BYE", StringComparison.Ordinal), ct);
-        var rated = await RatedAsync(service, ticket, ct);
-        Assert.True(rated is { Rating: 4, RatingChannel: "ivr" }, $"{rated}\n--- citizen:\n{citizen.Output}\n{Asterisk.LogTail(20)}");
+        return (ticket, phone);
+    }
+
+    private static async Task<(Call Call, IReadOnlyList<CallEvent> Timeline)> OutboundCallAsync(RealAsteriskService service, CancellationToken ct)
+    {
+        var calls = (CallStore)service.Services.GetService(typeof(CallStore))!;
+        var recorder = (CallRecorder)service.Services.GetService(typeof(CallRecorder))!;
+        while (true)
+        {
+            await recorder.WaitUntilStoredAsync(ct);
+            await using var connection = await service.Database.DataSource.OpenConnectionAsync(ct);
+            var id = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                "SELECT id FROM calls WHERE direction = 'outbound' AND ended_at IS NOT NULL", cancellationToken: ct));
+            if (id is { } found)
+            {
+                return ((await calls.GetAsync(found, ct))!, await calls.TimelineAsync(found, ct));
+            }
+            await Task.Delay(50, ct);
+        }
     }
 
     private sealed record Rated(short? Rating, string? RatingChannel);
