@@ -1,5 +1,6 @@
 using CityContact.RealAsterisk.Tests.Harness;
 using CityContact.Service.Features.Calls;
+using CityContact.Service.Features.Queues;
 using Dapper;
 using static CityContact.RealAsterisk.Tests.Harness.CallerStep;
 
@@ -74,6 +75,46 @@ public sealed class CallbackTests(AsteriskFixture fixture)
     }
 
     [RealAsteriskFact]
+    public Task A_busy_citizen_leaves_the_request_pending_for_a_retry_with_outcome_busy() =>
+        CitizenNotReachedAsync(PhoneAnswer.Busy, "busy", "busy");
+
+    [RealAsteriskFact]
+    public Task A_citizen_who_does_not_answer_leaves_the_request_pending_for_a_retry_with_outcome_no_answer() =>
+        CitizenNotReachedAsync(PhoneAnswer.Ring, "no_answer", "no-answer");
+
+    /// <summary>The agent answers, the citizen's phone refuses (486) or rings out: the attempt counts, the request waits for its retry.</summary>
+    private async Task CitizenNotReachedAsync(PhoneAnswer citizenAnswer, string outcome, string hangupCause)
+    {
+        var ct = Timeouts.After(120);
+        var settings = new Dictionary<string, string?>(QueueKeepsCallers) { ["Queues:CallbackRingSeconds"] = "5" };
+        await using var service = await RealAsteriskService.StartAsync(Asterisk, ct, overrides: settings);
+        await service.PublishFlowAsync("queue", QueueTests.QueueNumber, QueueTests.TaxesMenu, ct);
+        await using var citizen = PjsuaPhone.StartCitizen(Asterisk, citizenAnswer);
+        await citizen.ReachableAsTrunkAsync(ct);
+        await using var deskphone = PjsuaPhone.Start(Asterisk, "101", PhoneAnswer.AutoAnswer);
+        Assert.True(await deskphone.RegisteredAsync(ct), deskphone.Output);
+        var agent = await service.CreateAgentAsync("101", QueueTests.Queue, 0, ct);
+        var caller = new SippCaller(Asterisk, SippCaller.UniqueCallerNumber(), QueueTests.QueueNumber);
+        var result = await caller.CallAsync([Wait(1), Key('1'), Wait(2), Key('1'), Wait(1.5), Key('1')], CallerEnding.WaitsForHangup, ct);
+        var (call, _) = await service.EndedCallAsync(caller.CallerNumber, ct);
+        Assert.True(call.Outcome == CallOutcomes.Callback, result.ToString());
+        await RequestAsync(service, caller.CallerNumber, r => r.State == "dialing", ct);
+
+        await service.AgentActAsync(agent, "login", ct);
+
+        var done = await RequestAsync(service, caller.CallerNumber, r => r.Attempts == 1 && r.State != "dialing", TimeSpan.FromSeconds(60), ct);
+        var sides = $"{done}\n--- agent:\n{Tail(deskphone)}\n--- citizen:\n{Tail(citizen)}\n{Asterisk.LogTail(30)}";
+        Assert.True(done.State == "pending" && done.LastOutcome == outcome, sides);
+        await citizen.WaitForLineAsync(l => l.Contains("Request msg INVITE", StringComparison.Ordinal), ct);
+        Assert.DoesNotContain("CONFIRMED", citizen.Output, StringComparison.Ordinal);
+        var outbound = await OutboundCallAsync(service, done.CitizenChannel!, ct);
+        Assert.True(outbound is { Direction: CallDirections.Outbound, Outcome: CallOutcomes.Failed, AnsweredAt: null, TalkMs: null }
+            && outbound.HangupCause == hangupCause && outbound.AgentId == agent, $"{outbound}\n{sides}");
+        // The agent's call ended with the attempt: free for the next caller after wrap-up.
+        await service.WaitForAgentAsync(agent, a => a.State is "wrap_up" or "available", ct);
+    }
+
+    [RealAsteriskFact]
     public async Task A_waiting_caller_hears_their_position_the_callback_offer_and_its_confirmation()
     {
         var ct = Timeouts.After(90);
@@ -135,6 +176,7 @@ public sealed class CallbackTests(AsteriskFixture fixture)
         while (true)
         {
             await recorder.WaitUntilStoredAsync(ct);
+            await ((QueueCallLog)service.Services.GetService(typeof(QueueCallLog))!).WaitUntilStoredAsync(ct);
             await using var connection = await service.Database.DataSource.OpenConnectionAsync(ct);
             var id = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
                 "SELECT id FROM calls WHERE channel_id = @channelId AND ended_at IS NOT NULL", new { channelId }, cancellationToken: ct));
