@@ -17,8 +17,9 @@ public enum PhoneAnswer
 }
 
 /// <summary>
-/// An agent's deskphone: pjsua registered to Asterisk as 101–103 with the rendered password, null audio. Its stdin stays
-/// open (pjsua reads commands there and quits at end of input); its output is kept so a test waits for a state line.
+/// An agent's deskphone: pjsua registered to Asterisk as 101–103 with the rendered password, null audio; or the citizen's
+/// phone behind the trunk (<see cref="StartCitizen"/>). Its stdin stays open (pjsua reads commands there, as a user types
+/// them, and quits at end of input); its output is kept so a test waits for a state line.
 /// </summary>
 public sealed class PjsuaPhone : IAsyncDisposable
 {
