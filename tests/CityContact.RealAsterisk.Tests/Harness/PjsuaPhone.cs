@@ -132,8 +132,9 @@ public sealed class PjsuaPhone : IAsyncDisposable
 
     /// <summary>
     /// For the citizen's phone: waits until Asterisk deems the trunk reachable. The trunk's contact is qualified (OPTIONS
-    /// every 60 s) and was unreachable until this phone listened; a provider answers OPTIONS all the time, so the check is
-    /// run again now rather than waiting for the next one.
+    /// every 60 s): on an Asterisk that has run a minute with nobody at the trunk address it is marked unavailable, and
+    /// chan_pjsip does not dial an unavailable contact. A provider answers OPTIONS all the time; here the check is run
+    /// once this phone listens rather than waiting up to a minute for the next one.
     /// </summary>
     public async Task ReachableAsTrunkAsync(CancellationToken ct)
     {
