@@ -177,6 +177,13 @@ public sealed class AsteriskInstance : IAsyncDisposable
     /// <summary>The last lines of messages.log, for a failure message.</summary>
     public string LogTail(int lines = 40) => string.Join('\n', ReadLog().Split('\n').TakeLast(lines));
 
+    /// <summary>
+    /// The lines of messages.log from offset <paramref name="since"/> (a length of <see cref="ReadLog"/> taken earlier) in
+    /// which Asterisk says a sound it was asked to play does not exist: whoever was to hear it heard silence.
+    /// </summary>
+    public IReadOnlyList<string> MissingSounds(int since) =>
+        [.. ReadLog()[since..].Split('\n').Where(l => l.Contains("does not exist in any format", StringComparison.Ordinal))];
+
     public string ReadLog() => File.Exists(MessagesLog) ? ReadShared(MessagesLog) : "";
 
     public async ValueTask DisposeAsync()

@@ -17,8 +17,9 @@ public enum PhoneAnswer
 }
 
 /// <summary>
-/// An agent's deskphone: pjsua registered to Asterisk as 101–103 with the rendered password, null audio. Its stdin stays
-/// open (pjsua reads commands there and quits at end of input); its output is kept so a test waits for a state line.
+/// An agent's deskphone: pjsua registered to Asterisk as 101–103 with the rendered password, null audio; or the citizen's
+/// phone behind the trunk (<see cref="StartCitizen"/>). Its stdin stays open (pjsua reads commands there, as a user types
+/// them, and quits at end of input); its output is kept so a test waits for a state line.
 /// </summary>
 public sealed class PjsuaPhone : IAsyncDisposable
 {
@@ -55,22 +56,48 @@ public sealed class PjsuaPhone : IAsyncDisposable
     public static PjsuaPhone Start(AsteriskInstance asterisk, string extension, PhoneAnswer answer, string? password = null)
     {
         var sip = $"127.0.0.1:{asterisk.Layout.SipPort}";
+        return Launch(asterisk, extension, answer, null,
+        [
+            "--id", $"sip:{extension}@{sip}", "--registrar", $"sip:{sip}", "--realm", "*",
+            "--username", extension, "--password", password ?? asterisk.AgentPassword(extension),
+            "--local-port", FreePorts.Udp(IPAddress.Loopback).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--bound-addr", "127.0.0.1", "--ip-addr", "127.0.0.1",
+        ]);
+    }
+
+    /// <summary>
+    /// The citizen's phone behind the provider: no registration, listening where pjsip.conf sends the trunk's calls (the
+    /// trunk address, port 5060), answering as told; with <paramref name="hangUpAfterSeconds"/> it hangs up that long after answering.
+    /// </summary>
+    public static PjsuaPhone StartCitizen(AsteriskInstance asterisk, PhoneAnswer answer, int? hangUpAfterSeconds = null)
+    {
+        var trunk = asterisk.TrunkAddress.ToString();
+        return Launch(asterisk, "citizen", answer, hangUpAfterSeconds,
+            ["--local-port", "5060", "--bound-addr", trunk, "--ip-addr", trunk]);
+    }
+
+    private static PjsuaPhone Launch(AsteriskInstance asterisk, string name, PhoneAnswer answer, int? duration, IReadOnlyList<string> account)
+    {
         // stdbuf: pjsua writes its log with stdio, block-buffered into a pipe; line by line the states arrive when they happen.
         var start = new ProcessStartInfo("stdbuf")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            ArgumentList =
-            {
-                "-oL", "-eL", asterisk.Installation.Pjsua,
-                "--id", $"sip:{extension}@{sip}", "--registrar", $"sip:{sip}", "--realm", "*",
-                "--username", extension, "--password", password ?? asterisk.AgentPassword(extension),
-                "--local-port", FreePorts.Udp(IPAddress.Loopback).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--bound-addr", "127.0.0.1", "--ip-addr", "127.0.0.1", "--no-tcp", "--null-audio",
-                "--rtp-port", FreePorts.UdpRange(8).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            },
+            ArgumentList = { "-oL", "-eL", asterisk.Installation.Pjsua },
         };
+        foreach (var argument in account)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        foreach (var argument in new[] { "--no-tcp", "--null-audio", "--rtp-port", FreePorts.UdpRange(8).ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        if (duration is { } seconds)
+        {
+            start.ArgumentList.Add($"--duration={seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        }
         switch (answer)
         {
             case PhoneAnswer.AutoAnswer:
@@ -80,7 +107,45 @@ public sealed class PjsuaPhone : IAsyncDisposable
                 start.ArgumentList.Add("--auto-answer=486");
                 break;
         }
-        return new PjsuaPhone(Process.Start(start) ?? throw new InvalidOperationException("pjsua did not start"), extension, asterisk);
+        return new PjsuaPhone(Process.Start(start) ?? throw new InvalidOperationException("pjsua did not start"), name, asterisk);
+    }
+
+    /// <summary>How many lines pjsua printed so far: a later wait can look only at what comes after.</summary>
+    public int LineCount
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return _lines.Count;
+            }
+        }
+    }
+
+    /// <summary>Dials <paramref name="uri"/> as the user would (pjsua's <c>m</c> command, then the address).</summary>
+    public async Task DialAsync(string uri, CancellationToken ct)
+    {
+        await _process.StandardInput.WriteLineAsync("m".AsMemory(), ct);
+        await _process.StandardInput.WriteLineAsync(uri.AsMemory(), ct);
+        await _process.StandardInput.FlushAsync(ct);
+    }
+
+    }
+
+    /// <summary>Keys pressed during the current call, sent as RFC 4733 events (pjsua's <c>#</c> command).</summary>
+    public async Task SendDigitsAsync(string digits, CancellationToken ct)
+    {
+        await _process.StandardInput.WriteLineAsync("#".AsMemory(), ct);
+        await _process.StandardInput.WriteLineAsync(digits.AsMemory(), ct);
+        await _process.StandardInput.FlushAsync(ct);
+    }
+
+    /// <summary>The phone is switched off: pjsua unregisters and quits (as at the end of a shift, or a phone taken away).</summary>
+    public async Task QuitAsync(CancellationToken ct)
+    {
+        await _process.StandardInput.WriteLineAsync("q".AsMemory(), ct);
+        await _process.StandardInput.FlushAsync(ct);
+        await _process.WaitForExitAsync(ct);
     }
 
     /// <summary>Waits for the registrar's answer; true on 200, false when the credentials are refused.</summary>
@@ -92,9 +157,12 @@ public sealed class PjsuaPhone : IAsyncDisposable
     }
 
     /// <summary>Waits for a line of pjsua's output that matches, e.g. a call state ("state changed to CONFIRMED").</summary>
-    public async Task<string> WaitForLineAsync(Func<string, bool> match, CancellationToken ct)
+    public Task<string> WaitForLineAsync(Func<string, bool> match, CancellationToken ct) => WaitForLineAsync(match, 0, ct);
+
+    /// <summary>Waits for a matching line among those printed from line <paramref name="from"/> on (see <see cref="LineCount"/>).</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, int from, CancellationToken ct)
     {
-        var seen = 0;
+        var seen = from;
         while (true)
         {
             string[] lines;

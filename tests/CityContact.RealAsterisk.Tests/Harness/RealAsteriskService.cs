@@ -2,6 +2,7 @@ using System.Net;
 using CityContact.Service;
 using CityContact.Service.Features.Calls;
 using CityContact.Service.Features.Ivr;
+using CityContact.Service.Features.Queues;
 using CityContact.Service.Tests.Infrastructure;
 using CityContact.Simulator.Clock;
 using Dapper;
@@ -125,6 +126,8 @@ public sealed class RealAsteriskService : IAsyncDisposable
         while (true)
         {
             await Services.GetRequiredService<CallRecorder>().WaitUntilStoredAsync(ct);
+            // The queue's columns (agent, wait, talk) are written behind the row, by a log of their own.
+            await Services.GetRequiredService<QueueCallLog>().WaitUntilStoredAsync(ct);
             await using var connection = await Database.DataSource.OpenConnectionAsync(ct);
             var ids = (await connection.QueryAsync<long>(new CommandDefinition(
                 "SELECT id FROM calls WHERE caller = @callerNumber AND ended_at IS NOT NULL", new { callerNumber }, cancellationToken: ct))).ToList();

@@ -41,10 +41,10 @@ public sealed class SurveyCallTests
 
         var originate = host.Sim.Requests.Single(r => r.Method == "POST" && r.Path.EndsWith("/channels", StringComparison.Ordinal));
         Assert.Equal("PJSIP/agent2", originate.Parameters["endpoint"]);
-        Assert.Equal($"survey,{ticket.Number}", originate.Parameters["appArgs"]);
+        Assert.Equal($"survey,{ticket.Number},{VoicemailHost.Citizen}", originate.Parameters["appArgs"]);
         await phone.HangUpAsync(ct);
         var (call, timeline) = await host.EndedCallAsync(channelId, ct);
-        Assert.Equal("survey", call.DialedNumber);
+        Assert.Equal(VoicemailHost.Citizen, call.DialedNumber);
         Assert.Contains(timeline, e => e.Type == "started" && e.Data.Contains("survey-call", StringComparison.Ordinal));
     }
 

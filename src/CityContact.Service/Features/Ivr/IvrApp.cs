@@ -24,7 +24,10 @@ public sealed partial class IvrApp(
     public const string InboundArg = "inbound";
     public const string TransferArg = "transfer";
 
-    /// <summary>An outbound survey call answered by the citizen: args <c>survey,&lt;ticket number&gt;</c>.</summary>
+    /// <summary>
+    /// An outbound survey call answered by the citizen: args <c>survey,&lt;ticket number&gt;,&lt;citizen's number&gt;</c>; the
+    /// number is the call row's dialled number (the originated channel carries only the city's caller id).
+    /// </summary>
     public const string SurveyArg = "survey";
 
     private static readonly Gauge ActiveCallsGauge = Metrics.CreateGauge("citycontact_ivr_active_calls", "Calls in the IVR right now.");
@@ -72,8 +75,8 @@ public sealed partial class IvrApp(
             case StasisStart start when start.Args is [InboundArg, ..]:
                 Start(start.Channel, start.Args is [_, var dialed, ..] ? dialed : start.Channel.Dialplan?.Exten ?? "", adopted: false);
                 break;
-            case StasisStart start when start.Args is [SurveyArg, var ticket]:
-                Start(start.Channel, SurveyArg, adopted: false, Surveys.SurveyFlow.Runnable, ticket);
+            case StasisStart start when start.Args is [SurveyArg, var ticket, ..]:
+                Start(start.Channel, start.Args is [_, _, var citizen, ..] ? citizen : SurveyArg, adopted: false, Surveys.SurveyFlow.Runnable, ticket);
                 break;
             case StasisStart start when start.Args is [TransferArg, var owner] && _calls.TryGetValue(owner, out var handler):
                 handler.Post(new AriStimulus(message));

@@ -123,7 +123,7 @@ public sealed partial class SurveyCallScheduler(
         {
             Endpoint = settings.DialTemplate.Replace("{number}", ticket.CitizenPhone, StringComparison.Ordinal),
             App = asterisk.AppName,
-            AppArgs = $"{IvrApp.SurveyArg},{ticket.Number}",
+            AppArgs = $"{IvrApp.SurveyArg},{ticket.Number},{ticket.CitizenPhone}",
             CallerId = settings.CallerId,
             Timeout = TimeSpan.FromSeconds(settings.RingTimeoutSeconds),
         }, ct);
