@@ -130,8 +130,6 @@ public sealed class PjsuaPhone : IAsyncDisposable
         await _process.StandardInput.FlushAsync(ct);
     }
 
-    }
-
     /// <summary>Keys pressed during the current call, sent as RFC 4733 events (pjsua's <c>#</c> command).</summary>
     public async Task SendDigitsAsync(string digits, CancellationToken ct)
     {

@@ -21,7 +21,7 @@ public sealed partial class ShippedPromptsTests
     }
 
     /// <summary>Keys in the service's code: in prompt lists (<c>PlayAsync(["…"]</c>, <c>Prompts = ["…"]</c>), resolved by name, or chosen in a switch.</summary>
-    private static IReadOnlySet<string> KeysPlayedByCode()
+    private static SortedSet<string> KeysPlayedByCode()
     {
         var keys = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var file in Directory.EnumerateFiles(Path.Combine(Repository(), "src", "CityContact.Service"), "*.cs", SearchOption.AllDirectories))
@@ -47,7 +47,8 @@ public sealed partial class ShippedPromptsTests
 
         Assert.Contains("queue-wait-minutes", keys);
         Assert.Contains("agent-paused", keys);
-        Assert.Empty(keys.Where(k => !File.Exists(Path.Combine(directory, k + ".wav"))));
+        var missing = keys.Where(k => !File.Exists(Path.Combine(directory, k + ".wav"))).ToList();
+        Assert.True(missing.Count == 0, $"not shipped in {language}: {string.Join(", ", missing)}");
     }
 
     [GeneratedRegex(@"(?:PlayAsync\(|Prompts = )\[[^\]]*\]")]

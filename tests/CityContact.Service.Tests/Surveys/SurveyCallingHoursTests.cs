@@ -133,7 +133,7 @@ public sealed class SurveyCallingHoursTests
         await phone.WaitForAnsweredCallAsync(ct);
         var originate = Assert.Single(host.Sim.Requests, IsOriginate);
         Assert.True(originate.Timestamp >= opens, $"called at {originate.Timestamp:O}, before the opening at {opens:O}");
-        Assert.Equal($"survey,{ticket.Number}", originate.Parameters["appArgs"]);
+        Assert.Equal($"survey,{ticket.Number},{ticket.CitizenPhone}", originate.Parameters["appArgs"]);
         await SurveyNotesAsync(host, ticket.Id, SurveyCallScheduler.PlacedNote, 1, ct);
         await NothingPlannedAsync(host, ticket.Id, ct);
         await phone.HangUpAsync(ct);

@@ -136,9 +136,11 @@ public sealed partial class QueueHandover(
                 await Ari.Bridges.AddChannelAsync(bridgeId, call.ChannelId, "participant", ct).IgnoreNotFound();
                 await Ari.Bridges.StartMohAsync(bridgeId, null, ct);
             }
+            // Playbacks of the announcement being heard: a channel queues playbacks, so one left playing would delay what comes next.
+            IReadOnlyList<string> announcing = [];
             if (resumed)
             {
-                await AnnounceAsync(entry, ct);
+                announcing = await AnnounceAsync(entry, announcing, ct);
             }
             using var announce = time.CreateTimer(_ => call.Post(new QueueTick(entry, "announce")), null,
                 TimeSpan.FromSeconds(options.Value.AnnounceEverySeconds), TimeSpan.FromSeconds(options.Value.AnnounceEverySeconds));
@@ -160,7 +162,7 @@ public sealed partial class QueueHandover(
                         }
                         break;
                     case QueueTick { Kind: "announce" } tick when tick.Entry == entry:
-                        await AnnounceAsync(entry, ct);
+                        announcing = await AnnounceAsync(entry, announcing, ct);
                         break;
                     case QueueTick { Kind: "max-wait" } tick when tick.Entry == entry:
                         outcome = "overflow";
@@ -171,6 +173,7 @@ public sealed partial class QueueHandover(
                     case AriStimulus { Message: ChannelDtmfReceived { Digit: "1" } dtmf } when dtmf.Channel.Id == call.ChannelId:
                         // Out of the queue while the caller chooses, so that no offer comes meanwhile; a callback keeps the place.
                         dispatcher.Leave(entry);
+                        await StopAsync(announcing, ct);
                         if (await OfferCallbackAsync(entry, ct))
                         {
                             outcome = "callback";
@@ -308,23 +311,50 @@ public sealed partial class QueueHandover(
     private void Record(CallerEntry entry, long? agentId, long? talkMs) =>
         callLog.Record(new QueuedCall(entry.Call.ChannelId, entry.Queue.Id, entry.Queue.DepartmentId, agentId, WaitMs(entry), talkMs, entry.Priority > 0));
 
-    /// <summary>Position and estimated wait, spoken over the music (the playback does not hold up the caller's events).</summary>
-    private async Task AnnounceAsync(CallerEntry entry, CancellationToken ct)
+    /// <summary>
+    /// Position and estimated wait, spoken over the music (the playback does not hold up the caller's events); an earlier
+    /// announcement still playing is stopped first: the new one is fresher, and announcements never pile up on the channel
+    /// when they take longer than Queues:AnnounceEverySeconds. Returns the new announcement's playbacks.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> AnnounceAsync(CallerEntry entry, IReadOnlyList<string> previous, CancellationToken ct)
     {
+        await StopAsync(previous, ct);
         if (await dispatcher.EstimateAsync(entry) is not { } estimate)
         {
-            return;
+            return [];
         }
         var minutes = (int)Math.Ceiling(estimate.EstimatedWaitSeconds / 60);
         entry.Call.Step("queue.announced", new { position = estimate.Position, estimatedWaitSeconds = Math.Round(estimate.EstimatedWaitSeconds), agents = estimate.AgentsAble });
         var language = entry.Call.Language;
+        var playbacks = new List<string>(4);
         foreach (var media in new[]
         {
             prompts.Resolve("queue-position", language), $"number:{estimate.Position.ToString(CultureInfo.InvariantCulture)}",
             prompts.Resolve("queue-wait-minutes", language), $"number:{minutes.ToString(CultureInfo.InvariantCulture)}",
         })
         {
-            await Ari.Channels.PlayAsync(entry.Call.ChannelId, media, language, null, ct).IgnoreNotFound();
+            var playbackId = Guid.NewGuid().ToString("N");
+            await Ari.Channels.PlayAsync(entry.Call.ChannelId, media, language, playbackId, ct).IgnoreNotFound();
+            playbacks.Add(playbackId);
+        }
+        return playbacks;
+    }
+
+    /// <summary>
+    /// Stops playbacks that may still be queued or playing. Best effort: one that has just ended is answered 404, or 500
+    /// while Asterisk is still finishing it (seen on 22.10.1); either way it no longer holds up the channel.
+    /// </summary>
+    private async Task StopAsync(IReadOnlyList<string> playbacks, CancellationToken ct)
+    {
+        foreach (var id in playbacks)
+        {
+            try
+            {
+                await Ari.Playbacks.StopAsync(id, ct);
+            }
+            catch (AriException)
+            {
+            }
         }
     }
 
