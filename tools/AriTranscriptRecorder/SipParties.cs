@@ -1,3 +1,4 @@
+using CityContact.RealAsterisk.Tests.Harness;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -44,7 +45,8 @@ internal sealed class SippCaller(Timeline timeline, string workDirectory, string
     {
         (_pause, _digit) = (pause, digit);
         var pcap = Path.Combine(workDirectory, "dtmf.pcap");
-        DtmfPcap.Write(pcap, digit, ssrc: (uint)Random.Shared.Next());
+        // 280 ms, as the first lab's digits (INDEX.md, "DTMF").
+        DtmfPcap.Write(pcap, digit, endDuration: 2240);
         var scenario = Path.Combine(workDirectory, "caller.xml");
         File.WriteAllText(scenario, CallerScenario
             .Replace("@PAUSE@", ((int)pause.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)

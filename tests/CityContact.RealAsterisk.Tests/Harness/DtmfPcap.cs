@@ -3,8 +3,8 @@ using System.Buffers.Binary;
 namespace CityContact.RealAsterisk.Tests.Harness;
 
 /// <summary>
-/// A pcap of one RFC 4733 digit for SIPp's play_pcap_audio: 7 continuing event packets and 3 END packets, 20 ms apart,
-/// payload type 101. Every press gets its own SSRC: Asterisk drops an event whose SSRC and timestamp it already saw, which
+/// A pcap of one RFC 4733 digit for SIPp's play_pcap_audio: continuing event packets then 3 END packets, 20 ms apart,
+/// payload type 101 (also compiled into tools/AriTranscriptRecorder). Every press gets its own SSRC: Asterisk drops an event whose SSRC and timestamp it already saw, which
 /// is why the shared pcaps of sip-tester (one SSRC, timestamps by digit value) lose digits pressed out of order or twice.
 /// </summary>
 public static class DtmfPcap
@@ -12,7 +12,8 @@ public static class DtmfPcap
     private const byte EventPayloadType = 101;
     private static int _nextSsrc = Random.Shared.Next(0x1000, 0x7fff_0000);
 
-    public static void Write(string path, char digit)
+    /// <param name="endDuration">The event's length in 8 kHz samples (1280: 160 ms); packets grow by 160 up to it.</param>
+    public static void Write(string path, char digit, ushort endDuration = 1280)
     {
         var eventCode = "0123456789*#".IndexOf(digit, StringComparison.Ordinal);
         if (eventCode < 0)
@@ -28,11 +29,12 @@ public static class DtmfPcap
         BinaryPrimitives.WriteUInt32LittleEndian(header[16..], 65535);
         BinaryPrimitives.WriteUInt32LittleEndian(header[20..], 1); // Ethernet
         file.Write(header);
-        for (var i = 0; i < 10; i++)
+        var growing = endDuration / 160 - 1;
+        for (var i = 0; i < growing + 3; i++)
         {
-            var end = i >= 7;
-            // Durations grow by one 20 ms packet (160 samples); the END packets repeat the final duration.
-            var duration = (ushort)(end ? 1280 : 160 * (i + 1));
+            var end = i >= growing;
+            // Durations grow by one 20 ms packet (160 samples); the three END packets repeat the final duration.
+            var duration = (ushort)(end ? endDuration : 160 * (i + 1));
             file.Write(Packet(i, eventCode, end, duration, ssrc));
         }
     }

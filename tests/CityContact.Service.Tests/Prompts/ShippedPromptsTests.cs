@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using CityContact.Service.Tests.Infrastructure;
 
 namespace CityContact.Service.Tests.Prompts;
 
@@ -8,23 +9,11 @@ namespace CityContact.Service.Tests.Prompts;
 /// </summary>
 public sealed partial class ShippedPromptsTests
 {
-    private static string Repository()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "CityContact.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new InvalidOperationException("CityContact.sln not found above the test binaries");
-    }
-
     /// <summary>Keys in the service's code: in prompt lists (<c>PlayAsync(["…"]</c>, <c>Prompts = ["…"]</c>), resolved by name, or chosen in a switch.</summary>
     private static SortedSet<string> KeysPlayedByCode()
     {
         var keys = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(Repository(), "src", "CityContact.Service"), "*.cs", SearchOption.AllDirectories))
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(PostgresServer.RepositoryRoot(), "src", "CityContact.Service"), "*.cs", SearchOption.AllDirectories))
         {
             var text = File.ReadAllText(file);
             foreach (Match list in PromptList().Matches(text))
@@ -43,7 +32,7 @@ public sealed partial class ShippedPromptsTests
     public void Every_prompt_the_service_plays_by_name_is_shipped(string language)
     {
         var keys = KeysPlayedByCode();
-        var directory = Path.Combine(Repository(), "sounds", "citycontact", language);
+        var directory = Path.Combine(PostgresServer.RepositoryRoot(), "sounds", "citycontact", language);
 
         Assert.Contains("queue-wait-minutes", keys);
         Assert.Contains("agent-paused", keys);
