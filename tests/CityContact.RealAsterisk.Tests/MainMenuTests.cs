@@ -33,6 +33,30 @@ public sealed class MainMenuTests(AsteriskFixture fixture)
         },
     };
 
+    /// <summary>The quick menu with 3 opening a menu below it: there 1 documents, 9 back to the main menu.</summary>
+    private static readonly object MenuBelowMenu = new
+    {
+        start = "main",
+        fallback = "operator",
+        languages = new[] { "ro", "en" },
+        nodes = new Dictionary<string, object>
+        {
+            ["main"] = new
+            {
+                kind = "menu", prompts = new[] { "digit-1" }, options = new Dictionary<string, string> { ["1"] = "taxes", ["3"] = "more" },
+                timeoutMs = 1500, maxRetries = 2, noInputPrompt = "no-input", invalidPrompt = "invalid-choice", exit = "operator",
+            },
+            ["more"] = new
+            {
+                kind = "menu", prompts = new[] { "digit-2" }, options = new Dictionary<string, string> { ["1"] = "documents", ["9"] = "main" },
+                timeoutMs = 1500, maxRetries = 2, noInputPrompt = "no-input", invalidPrompt = "invalid-choice", exit = "operator",
+            },
+            ["taxes"] = new { kind = "queue", queue = "taxes" },
+            ["documents"] = new { kind = "queue", queue = "documents" },
+            ["operator"] = new { kind = "queue", queue = "operator" },
+        },
+    };
+
     private AsteriskInstance Asterisk => fixture.Asterisk;
 
     [RealAsteriskFact]
@@ -74,6 +98,33 @@ public sealed class MainMenuTests(AsteriskFixture fixture)
         Assert.Contains(timeline, e => e.Type == "prompt" && e.Data.Contains("invalid-choice", StringComparison.Ordinal));
         Assert.DoesNotContain(timeline, e => e.Type == "timeout");
         Assert.True(call.IvrPath.SequenceEqual(["main", "documents"]), because);
+    }
+
+    [RealAsteriskFact]
+    public async Task In_a_menu_below_the_main_menu_an_invalid_key_repeats_that_menu_9_goes_back_up_and_1_reaches_documents()
+    {
+        var ct = Timeouts.After(120);
+        await using var service = await RealAsteriskService.StartAsync(Asterisk, ct);
+        await service.PublishFlowAsync("nested", QuickNumber, MenuBelowMenu, ct);
+        var caller = new SippCaller(Asterisk, SippCaller.UniqueCallerNumber(), QuickNumber);
+        var afterInvalid = new Pause(Asterisk.PromptLength("ro", "invalid-choice") + TimeSpan.FromSeconds(1));
+
+        // 3 down; 5 is no option there (invalid-choice, the lower menu again); 9 back up; 3 down again; 1 for documents.
+        var result = await caller.CallAsync(
+            [Wait(1), Key('3'), Wait(1), Key('5'), afterInvalid, Key('9'), Wait(1), Key('3'), Wait(1), Key('1'), Wait(3)],
+            CallerEnding.HangsUp, ct);
+
+        var (call, timeline) = await service.EndedCallAsync(caller.CallerNumber, ct);
+        var because = Because(result, timeline);
+        Assert.True(result.Answered, because);
+        Assert.True(call.IvrPath.SequenceEqual(["main", "more", "main", "more", "documents"]), because);
+        var invalid = Assert.Single(timeline, e => e.Type == "invalid");
+        Assert.Contains("\"more\"", invalid.Data, StringComparison.Ordinal);
+        // The lower menu's question was asked three times (twice on the first visit, once on the second), the main one twice.
+        Assert.Equal(3, timeline.Count(e => e.Type == "prompt" && e.Data.Contains("/digit-2", StringComparison.Ordinal)));
+        Assert.Equal(2, timeline.Count(e => e.Type == "prompt" && e.Data.Contains("/digit-1", StringComparison.Ordinal)));
+        Assert.DoesNotContain(timeline, e => e.Type == "timeout");
+        Assert.Contains(timeline, e => e.Type == "queue.entered" && e.Data.Contains("\"documents\"", StringComparison.Ordinal));
     }
 
     [RealAsteriskFact]
