@@ -44,18 +44,12 @@ public sealed class TransferTests(AsteriskFixture fixture)
     public async Task Pressing_1_bridges_the_caller_with_the_deskphone_at_the_extension_until_the_deskphone_hangs_up()
     {
         var ct = Timeouts.After(90);
-        await using var service = await RealAsteriskService.StartAsync(Asterisk, ct, settings: AllowCityNumbers);
-        await service.PublishFlowAsync("transfer", TransferNumber, TransferMenu, ct);
+        await using var service = await StartWithTransferMenuAsync(ct);
         await using var desk = PjsuaPhone.Start(Asterisk, "102", PhoneAnswer.AutoAnswer, hangUpAfterSeconds: CalleeTalkSeconds);
         Assert.True(await desk.RegisteredAsync(ct), desk.Output);
-        var caller = new SippCaller(Asterisk, SippCaller.UniqueCallerNumber(), TransferNumber);
 
-        var result = await caller.CallAsync([Wait(1), Key('1')], CallerEnding.WaitsForHangup, ct);
-
-        var (call, timeline) = await service.EndedCallAsync(caller.CallerNumber, ct);
-        var because = Because(result, timeline, desk);
-        // The caller stayed on the line until the deskphone hung up: the city's BYE ended SIPp's call.
-        Assert.True(result.Answered && result.HungUpByAsterisk && result.ExitCode == 0, because);
+        // The caller stays on the line until the deskphone hangs up: the city's BYE ends SIPp's call.
+        var (caller, call, timeline, because) = await CallAndPressAsync(service, '1', desk, ct);
         Assert.Equal(CallOutcomes.Answered, call.Outcome);
         Assert.Equal("callee-hangup", call.HangupCause);
         Assert.True(call.IvrPath.SequenceEqual(["main", "desk"]), because);
@@ -73,17 +67,11 @@ public sealed class TransferTests(AsteriskFixture fixture)
     public async Task A_busy_deskphone_fails_the_transfer_and_the_caller_hears_transfer_failed_then_goodbye()
     {
         var ct = Timeouts.After(90);
-        await using var service = await RealAsteriskService.StartAsync(Asterisk, ct, settings: AllowCityNumbers);
-        await service.PublishFlowAsync("transfer", TransferNumber, TransferMenu, ct);
+        await using var service = await StartWithTransferMenuAsync(ct);
         await using var desk = PjsuaPhone.Start(Asterisk, "102", PhoneAnswer.Busy);
         Assert.True(await desk.RegisteredAsync(ct), desk.Output);
-        var caller = new SippCaller(Asterisk, SippCaller.UniqueCallerNumber(), TransferNumber);
 
-        var result = await caller.CallAsync([Wait(1), Key('1')], CallerEnding.WaitsForHangup, ct);
-
-        var (call, timeline) = await service.EndedCallAsync(caller.CallerNumber, ct);
-        var because = Because(result, timeline, desk);
-        Assert.True(result.Answered && result.HungUpByAsterisk && result.ExitCode == 0, because);
+        var (_, call, timeline, because) = await CallAndPressAsync(service, '1', desk, ct);
         Assert.Contains(timeline, e => e.Type == "transfer.failed");
         var failed = Assert.Single(timeline, e => e.Type == "prompt" && e.Data.Contains("transfer-failed", StringComparison.Ordinal)).At;
         var goodbye = Assert.Single(timeline, e => e.Type == "prompt" && e.Data.Contains("/goodbye", StringComparison.Ordinal)).At;
@@ -99,16 +87,10 @@ public sealed class TransferTests(AsteriskFixture fixture)
     public async Task Pressing_2_dials_the_allowed_external_number_through_the_trunk_and_bridges_the_caller_with_it()
     {
         var ct = Timeouts.After(90);
-        await using var service = await RealAsteriskService.StartAsync(Asterisk, ct, settings: AllowCityNumbers);
-        await service.PublishFlowAsync("transfer", TransferNumber, TransferMenu, ct);
+        await using var service = await StartWithTransferMenuAsync(ct);
         await using var outside = PjsuaPhone.StartCitizen(Asterisk, PhoneAnswer.AutoAnswer, hangUpAfterSeconds: CalleeTalkSeconds);
-        var caller = new SippCaller(Asterisk, SippCaller.UniqueCallerNumber(), TransferNumber);
 
-        var result = await caller.CallAsync([Wait(1), Key('2')], CallerEnding.WaitsForHangup, ct);
-
-        var (call, timeline) = await service.EndedCallAsync(caller.CallerNumber, ct);
-        var because = Because(result, timeline, outside);
-        Assert.True(result.Answered && result.HungUpByAsterisk && result.ExitCode == 0, because);
+        var (_, call, timeline, because) = await CallAndPressAsync(service, '2', outside, ct);
         Assert.Equal(CallOutcomes.Answered, call.Outcome);
         Assert.Equal("callee-hangup", call.HangupCause);
         Assert.Contains(timeline, e => e.Type == "transfer" && e.Data.Contains($"PJSIP/{ExternalNumber}@trunk", StringComparison.Ordinal));
@@ -118,6 +100,25 @@ public sealed class TransferTests(AsteriskFixture fixture)
         Assert.Contains($"INVITE sip:{ExternalNumber}@", invite, StringComparison.Ordinal);
         await outside.WaitForLineAsync(l => l.Contains("state changed to CONFIRMED", StringComparison.Ordinal), ct);
         await WaitForNoBridgeAsync(service, ct);
+    }
+
+    private async Task<RealAsteriskService> StartWithTransferMenuAsync(CancellationToken ct)
+    {
+        var service = await RealAsteriskService.StartAsync(Asterisk, ct, settings: AllowCityNumbers);
+        await service.PublishFlowAsync("transfer", TransferNumber, TransferMenu, ct);
+        return service;
+    }
+
+    /// <summary>A citizen calls the transfer menu, presses <paramref name="key"/> and stays until the city hangs up (asserted).</summary>
+    private async Task<(SippCaller Caller, Call Call, IReadOnlyList<CallEvent> Timeline, string Because)> CallAndPressAsync(
+        RealAsteriskService service, char key, PjsuaPhone callee, CancellationToken ct)
+    {
+        var caller = new SippCaller(Asterisk, SippCaller.UniqueCallerNumber(), TransferNumber);
+        var result = await caller.CallAsync([Wait(1), Key(key)], CallerEnding.WaitsForHangup, ct);
+        var (call, timeline) = await service.EndedCallAsync(caller.CallerNumber, ct);
+        var because = Because(result, timeline, callee);
+        Assert.True(result.Answered && result.HungUpByAsterisk && result.ExitCode == 0, because);
+        return (caller, call, timeline, because);
     }
 
     /// <summary>After the call the transfer's bridge is gone: nothing is left behind in Asterisk.</summary>
