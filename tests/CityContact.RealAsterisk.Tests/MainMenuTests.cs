@@ -1,5 +1,6 @@
 using CityContact.RealAsterisk.Tests.Harness;
 using CityContact.Service.Features.Calls;
+using Dapper;
 using static CityContact.RealAsterisk.Tests.Harness.CallerStep;
 
 namespace CityContact.RealAsterisk.Tests;
@@ -54,6 +55,19 @@ public sealed class MainMenuTests(AsteriskFixture fixture)
             ["taxes"] = new { kind = "queue", queue = "taxes" },
             ["documents"] = new { kind = "queue", queue = "documents" },
             ["operator"] = new { kind = "queue", queue = "operator" },
+        },
+    };
+
+    /// <summary>A reference number typed after "one" (up to 8 digits, 1.5 s between them), then goodbye.</summary>
+    private static readonly object ReferenceInput = new
+    {
+        start = "ask",
+        languages = new[] { "ro", "en" },
+        nodes = new Dictionary<string, object>
+        {
+            ["ask"] = new { kind = "input", prompts = new[] { "digit-1" }, variable = "reference", maxDigits = 8, interDigitTimeoutMs = 1500, next = "thanks" },
+            ["thanks"] = new { kind = "play", prompts = new[] { "goodbye" }, next = "end" },
+            ["end"] = new { kind = "hangup" },
         },
     };
 
@@ -125,6 +139,27 @@ public sealed class MainMenuTests(AsteriskFixture fixture)
         Assert.Equal(2, timeline.Count(e => e.Type == "prompt" && e.Data.Contains("/digit-1", StringComparison.Ordinal)));
         Assert.DoesNotContain(timeline, e => e.Type == "timeout");
         Assert.Contains(timeline, e => e.Type == "queue.entered" && e.Data.Contains("\"documents\"", StringComparison.Ordinal));
+    }
+
+    [RealAsteriskFact]
+    public async Task Digits_typed_at_an_input_node_end_at_the_inter_digit_timeout_and_are_kept_with_the_call()
+    {
+        var ct = Timeouts.After(90);
+        await using var service = await RealAsteriskService.StartAsync(Asterisk, ct);
+        await service.PublishFlowAsync("reference", QuickNumber, ReferenceInput, ct);
+        var caller = new SippCaller(Asterisk, SippCaller.UniqueCallerNumber(), QuickNumber);
+
+        // 4 while the question plays, then 2 and 7; no #: the input ends 1.5 s after the last key.
+        var result = await caller.CallAsync([Wait(0.3), Key('4'), Wait(0.4), Key('2'), Wait(0.4), Key('7')], CallerEnding.WaitsForHangup, ct);
+
+        var (call, timeline) = await service.EndedCallAsync(caller.CallerNumber, ct);
+        var because = Because(result, timeline);
+        Assert.True(result.Answered && result.HungUpByAsterisk && result.ExitCode == 0, because);
+        Assert.True(call.IvrPath.SequenceEqual(["ask", "thanks", "end"]), because);
+        await using var connection = await service.Database.DataSource.OpenConnectionAsync(ct);
+        var variables = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
+            "SELECT ivr_variables ->> 'reference' FROM calls WHERE id = @id", new { id = call.Id }, cancellationToken: ct));
+        Assert.True(variables == "427", $"reference {variables}\n{because}");
     }
 
     [RealAsteriskFact]
