@@ -1,3 +1,4 @@
+using CityContact.Service.Features.Accounts;
 using CityContact.Service.Features.Agents;
 using CityContact.Service.Features.Audit;
 using CityContact.Service.Features.Auth;
@@ -33,6 +34,7 @@ public static class ServiceSetup
         builder.AddDatabase();
         builder.AddOpenApiDocument();
         builder.AddAuth();
+        builder.AddAccounts();
         builder.AddStores();
         builder.AddReports();
         builder.AddTickets();
@@ -57,6 +59,7 @@ public static class ServiceSetup
         app.MapHealth();
         app.MapMetrics().AllowAnonymous();
         app.MapAuth();
+        app.MapAccounts();
         app.MapDepartments();
         app.MapCalls();
         app.MapReports();
