@@ -87,7 +87,7 @@ public sealed class AccountStore(NpgsqlDataSource dataSource)
                 failed_attempts = CASE WHEN failed_attempts + 1 >= @maxAttempts THEN 0 ELSE failed_attempts + 1 END,
                 locked_until = CASE WHEN failed_attempts + 1 >= @maxAttempts THEN @until ELSE locked_until END
             WHERE id = @id
-            RETURNING locked_until = @until
+            RETURNING coalesce(locked_until = @until, false)
             """, new { id, maxAttempts, until = (now + lockout).UtcDateTime }, transaction, cancellationToken: ct));
         await AuditLog.AppendAsync(connection, transaction, new AuditEntry("anonymous", locked ? "account.locked" : "account.sign_in_failed",
             "account", IdOf(id), traceId, new { address }), ct);
