@@ -3,6 +3,7 @@ using CityContact.Service.Features.Agents;
 using CityContact.Service.Features.Audit;
 using CityContact.Service.Features.Auth;
 using CityContact.Service.Features.Calls;
+using CityContact.Service.Features.WebConsole;
 using CityContact.Service.Features.Departments;
 using CityContact.Service.Features.Ivr;
 using CityContact.Service.Features.Open311;
@@ -52,6 +53,7 @@ public static class ServiceSetup
         app.UseRequestLogging();
         app.UseProblems();
         app.MapOpenApiDocument();
+        app.UseConsole();
         app.UseRouting();
         app.UseHttpMetrics();
         app.UseAuth();
