@@ -303,7 +303,7 @@ public sealed class ConsoleTests(ConsoleFixture console, ITestOutputHelper outpu
         await admin.GotoAsync("/accounts.html");
         await admin.GetByLabel("User name", new() { Exact = true }).FillAsync("ioana");
         await admin.GetByLabel("Name", new() { Exact = true }).FillAsync("Ioana Stan");
-        await admin.GetByLabel("Role").SelectOptionAsync("agent");
+        await admin.GetByLabel("Role", new() { Exact = true }).SelectOptionAsync("agent");
         await admin.Locator("#account-agent").SelectOptionAsync(new SelectOptionValue { Label = "Ioana Stan (PJSIP/agent9)" });
         await admin.Locator("#account-language").SelectOptionAsync("en");
         await admin.Locator("#account-password").FillAsync(ConsoleFixture.Password);
