@@ -5,6 +5,7 @@ using CityContact.Service.Features.Auth;
 using CityContact.Service.Features.Calls;
 using CityContact.Service.Features.WebConsole;
 using CityContact.Service.Features.Departments;
+using CityContact.Service.Features.Desk;
 using CityContact.Service.Features.Ivr;
 using CityContact.Service.Features.Open311;
 using CityContact.Service.Features.Prompts;
@@ -13,6 +14,7 @@ using CityContact.Service.Features.Reports;
 using CityContact.Service.Features.Schedules;
 using CityContact.Service.Features.Tickets;
 using CityContact.Service.Features.Voicemail;
+using CityContact.Service.Features.Wallboard;
 using CityContact.Service.Infrastructure;
 using CityContact.Service.Infrastructure.Configuration;
 using CityContact.Service.Infrastructure.Database;
@@ -43,6 +45,8 @@ public static class ServiceSetup
         builder.AddVoicemail();
         builder.AddIvr();
         builder.AddQueues();
+        builder.AddWallboard();
+        builder.AddDesk();
         builder.AddTelephony();
     }
 
@@ -70,6 +74,8 @@ public static class ServiceSetup
         app.MapVoicemail();
         app.MapIvr();
         app.MapQueues();
+        app.MapWallboard();
+        app.MapDesk();
         app.MapPrompts();
         app.MapSchedules();
     }

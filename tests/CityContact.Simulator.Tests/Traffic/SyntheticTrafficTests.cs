@@ -123,6 +123,8 @@ public sealed class SyntheticTrafficTests : IAsyncLifetime
             MeanHandleTime = TimeSpan.FromSeconds(20),
             // Long enough (6 s of real time at this clock's ×20) that a loaded machine still dials during it.
             WrapUp = DurationRange.Seconds(120, 120),
+            WrapUpRefusal = WrapUpRefusal.Busy,
+            AgentMissShare = 0,
             Seed = 3,
         });
         await _sim.WaitUntilAsync(s => s.Phone("agent1").IsRegistered).WaitAsync(Wait);
