@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CityContact.Service.Features.Ivr;
 using CityContact.Service.Infrastructure.Telephony;
-using CityContact.Service.Tests.Infrastructure;
 using CityContact.Simulator;
 using CityContact.Simulator.Clock;
 using Microsoft.AspNetCore.Hosting;
@@ -19,19 +18,18 @@ namespace CityContact.Browser.Tests;
 public sealed class BrowserHost : IAsyncDisposable
 {
     public const string CityNumber = "0256969";
+    public const string AdminKey = "browser-test-bootstrap-admin-key-0123456789";
 
     private readonly Factory _factory;
-    private readonly DatabaseFixture _database;
+    private readonly TestDatabase _database;
 
-    private BrowserHost(Factory factory, DatabaseFixture database)
+    private BrowserHost(Factory factory, TestDatabase database)
     {
         _factory = factory;
         _database = database;
     }
 
     public Uri BaseAddress { get; private set; } = null!;
-
-    public DatabaseFixture Database => _database;
 
     public IServiceProvider Services => _factory.Services;
 
@@ -40,14 +38,13 @@ public sealed class BrowserHost : IAsyncDisposable
     public HttpClient Admin()
     {
         var client = new HttpClient { BaseAddress = BaseAddress };
-        client.DefaultRequestHeaders.Add("X-Api-Key", ServiceFactory.AdminKey);
+        client.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
         return client;
     }
 
     public static async Task<BrowserHost> StartAsync(IReadOnlyDictionary<string, string?> settings, CancellationToken ct)
     {
-        var database = new DatabaseFixture();
-        await database.InitializeAsync();
+        var database = await TestDatabase.CreateAsync(ct);
         var factory = new Factory(database.ConnectionString, settings);
         factory.UseKestrel(0);
         factory.StartServer();
@@ -81,7 +78,7 @@ public sealed class BrowserHost : IAsyncDisposable
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseSetting("ConnectionStrings:CityContact", connectionString);
-            builder.UseSetting("Auth:BootstrapAdminKey", ServiceFactory.AdminKey);
+            builder.UseSetting("Auth:BootstrapAdminKey", AdminKey);
             builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
             builder.UseSetting("Simulator:UseSoundFiles", "false");
             builder.UseSetting("Simulator:DefaultMediaLengthMs", "30");

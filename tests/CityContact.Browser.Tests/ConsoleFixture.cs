@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using CityContact.Service.Tests.Infrastructure;
 using Microsoft.Playwright;
 
 namespace CityContact.Browser.Tests;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
-using CityContact.Service.Tests.Infrastructure;
 using CityContact.Simulator.Scripting;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
@@ -20,18 +19,15 @@ public sealed class ConsoleTests(ConsoleFixture console, ITestOutputHelper outpu
 
     private BrowserHost Host => console.Host;
 
-    private static string Docs(string file) => Path.Combine(PostgresServer.RepositoryRoot(), "docs", file);
+    private static string Docs(string file) => Path.Combine(TestDatabase.RepositoryRoot(), "docs", file);
 
-    /// <summary>Only <paramref name="phone"/>'s agent takes calls: the other is logged out.</summary>
-    private async Task OnlyAgentOnDutyAsync(long agentId)
+    /// <summary>Every agent logged out, so that the next call reaches only the one the test logs in.</summary>
+    private async Task AllLoggedOutAsync()
     {
         using var admin = Host.Admin();
         foreach (var id in new[] { console.AgentId, console.SecondAgentId })
         {
-            if (id != agentId)
-            {
-                await BrowserHost.ReadAsync(await admin.PostAsync($"/api/agents/{id}/logout", null, Ct), Ct);
-            }
+            await BrowserHost.ReadAsync(await admin.PostAsync($"/api/agents/{id}/logout", null, Ct), Ct);
         }
     }
 
@@ -48,6 +44,19 @@ public sealed class ConsoleTests(ConsoleFixture console, ITestOutputHelper outpu
         {
             await BrowserHost.ReadAsync(await admin.PostAsync($"/api/agents/{agentId}/unpause", null, Ct), Ct);
         }
+    }
+
+    /// <summary>A ticket assigned to the agent (as a supervisor would), returning its number.</summary>
+    private async Task<string> AssignedTicketAsync(long agentId, string citizenPhone)
+    {
+        using var admin = Host.Admin();
+        var ticket = await BrowserHost.ReadAsync(await admin.PostAsJsonAsync("/api/tickets", new
+        {
+            kind = "request", channel = "phone", categoryId = console.CategoryId, description = "Cere un certificat fiscal.", citizenPhone,
+        }, Ct), Ct);
+        var id = ticket.GetProperty("id").GetInt64();
+        await BrowserHost.ReadAsync(await admin.PostAsJsonAsync($"/api/tickets/{id}/assign", new { agentId }, Ct), Ct);
+        return ticket.GetProperty("number").GetString()!;
     }
 
     /// <summary>A citizen dials the city and picks taxes (1, then 1) in the default flow.</summary>
@@ -154,15 +163,16 @@ public sealed class ConsoleTests(ConsoleFixture console, ITestOutputHelper outpu
     [Fact]
     public async Task A_synthetic_call_rings_the_desk_with_its_screen_pop_and_a_ticket_is_created_during_it()
     {
-        await OnlyAgentOnDutyAsync(console.AgentId);
+        await AllLoggedOutAsync();
         var phone = Host.Sim.Phone(ConsoleFixture.AgentPhone).AnswerAfter(TimeSpan.FromSeconds(2));
+        var assigned = await AssignedTicketAsync(console.AgentId, "+40256000999");
         var desk = await console.SignedInPageAsync("ana", "/desk.html");
+        var mine = desk.Locator("#mine-list");
+        await Expect(mine).ToContainTextAsync(assigned);
+        await Expect(mine.Locator(".sla")).ToContainTextAsync("mai sunt");
         var state = desk.Locator("#state");
-        if (await state.GetAttributeAsync("data-state") is "logged_out" or "offline" or null)
-        {
-            await Expect(desk.Locator("#login")).ToBeEnabledAsync();
-            await desk.Locator("#login").ClickAsync();
-        }
+        await Expect(state).ToHaveAttributeAsync("data-state", "logged_out");
+        await desk.Locator("#login").ClickAsync();
         await Expect(state).ToHaveAttributeAsync("data-state", "available");
 
         const string citizen = "+40256000123";
@@ -194,6 +204,12 @@ public sealed class ConsoleTests(ConsoleFixture console, ITestOutputHelper outpu
         }
         await desk.ScreenshotAsync(new PageScreenshotOptions { Path = Docs("console-desk.png") });
 
+        // A ticket assigned to the agent is resolved from the desk with a resolution text.
+        await desk.GetByLabel($"Rezolvare ({assigned})").FillAsync("Certificatul a fost trimis prin poștă.");
+        await desk.GetByLabel($"Rezolvare ({assigned})").PressAsync("Enter");
+        await Expect(desk.Locator("#mine-message")).ToContainTextAsync(assigned);
+        await Expect(mine).Not.ToContainTextAsync(assigned);
+
         await caller.HangUpAsync(Ct);
         await Expect(phase).ToHaveAttributeAsync("data-phase", "wrap-up");
         await Expect(state).ToHaveAttributeAsync("data-state", "wrap_up");
@@ -217,7 +233,7 @@ public sealed class ConsoleTests(ConsoleFixture console, ITestOutputHelper outpu
     [Fact]
     public async Task The_wallboard_follows_a_calls_events_within_a_second()
     {
-        await OnlyAgentOnDutyAsync(console.SecondAgentId);
+        await AllLoggedOutAsync();
         await EnsureLoggedInAsync(console.SecondAgentId);
         var phone = Host.Sim.Phone(ConsoleFixture.SecondAgentPhone).AnswerAfter(TimeSpan.FromSeconds(1));
         var board = await console.SignedInPageAsync("sara", "/wallboard.html");

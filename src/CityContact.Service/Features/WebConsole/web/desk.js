@@ -9,6 +9,7 @@ let me = null;
 let desk = null;
 let mine = [];
 let shownCallId = null;
+let announced = null;
 
 function stateText(agent) {
   const reason = agent.reason && agent.state !== 'offline' ? ` (${t('reason.' + agent.reason)})` : '';
@@ -40,6 +41,8 @@ function renderCall() {
   $('wrapup-set').disabled = !call;
   if (!call) {
     shownCallId = null;
+    announced = null;
+    $('call-announce').textContent = '';
     return;
   }
   $('call-caller').textContent = call.callerNumber || '—';
@@ -64,7 +67,10 @@ function renderCall() {
     $('ticket-phone').value = call.callerNumber || '';
     $('ticket-message').textContent = '';
     $('wrapup-code').value = call.wrapUpCode || '';
-    say($('stream-status'), `${t('phase.' + call.phase)}: ${call.callerNumber || ''} (${call.queueCode || ''})`);
+  }
+  if (`${call.callId}/${call.phase}` !== announced) {
+    announced = `${call.callId}/${call.phase}`;
+    say($('call-announce'), `${t('phase.' + call.phase)}: ${call.callerNumber || ''} (${call.queueCode || ''})`);
   }
   renderNoteTickets();
 }
