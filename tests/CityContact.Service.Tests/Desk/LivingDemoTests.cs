@@ -7,6 +7,7 @@ using CityContact.Simulator.Clock;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Xunit.Abstractions;
 
 namespace CityContact.Service.Tests.Desk;
 

@@ -24,6 +24,9 @@ public sealed class FloorState(WallboardOptions thresholds, TimeSpan serviceLeve
 
     public bool BoardChanged { get; private set; } = true;
 
+    /// <summary>Something to publish: the board or a desk changed.</summary>
+    public bool Changed => BoardChanged || _changedDesks.Count > 0;
+
     public bool AnyoneWaiting => _queues.Values.Any(q => q.Waiting.Count > 0);
 
     private sealed class QueueLive(Queue queue)
@@ -44,6 +47,9 @@ public sealed class FloorState(WallboardOptions thresholds, TimeSpan serviceLeve
         public string? WrapUpCode { get; set; }
         public long? CallRowId { get; set; }
         public CitizenHistory? History { get; set; }
+
+        /// <summary>The call <see cref="History"/> and <see cref="CallRowId"/> were read for (kept if the same call rings again).</summary>
+        public string? HistoryCallId { get; set; }
     }
 
     /// <summary>The queues as loaded; figures of queues already known are kept.</summary>
@@ -134,7 +140,11 @@ public sealed class FloorState(WallboardOptions thresholds, TimeSpan serviceLeve
         BoardChanged = true;
     }
 
-    /// <summary>An agent's new state, with the call their phone rings for, talks to or wraps up after. True when it is a call newly ringing.</summary>
+    /// <summary>
+    /// An agent's new state, with the call their phone rings for, talks to or wraps up after. True when the citizen's
+    /// history is to be read: a call newly on the desk, other than the one last read for this agent (a caller offered
+    /// to the same agent again is not read twice).
+    /// </summary>
     public bool AgentChanged(AgentView view, IReadOnlyList<AgentSkill> skills, CallFacts? call, DateTimeOffset at)
     {
         if (!_agents.TryGetValue(view.Id, out var agent))
@@ -145,11 +155,16 @@ public sealed class FloorState(WallboardOptions thresholds, TimeSpan serviceLeve
         agent.View = view;
         agent.Skills = skills;
         var newCall = call is not null && call.CallId != agent.Call?.CallId;
-        if (call is null || newCall)
+        if (newCall)
         {
             agent.WrapUpCode = null;
+        }
+        var read = newCall && call!.CallId != agent.HistoryCallId;
+        if (read)
+        {
             agent.CallRowId = null;
             agent.History = null;
+            agent.HistoryCallId = null;
         }
         if (newCall || previousState != view.State)
         {
@@ -163,7 +178,7 @@ public sealed class FloorState(WallboardOptions thresholds, TimeSpan serviceLeve
         agent.Call = call;
         BoardChanged = true;
         _changedDesks.Add(view.Id);
-        return newCall;
+        return read;
     }
 
     /// <summary>The citizen's history and the call's row id, read for the call the agent's phone rang for.</summary>
@@ -173,6 +188,7 @@ public sealed class FloorState(WallboardOptions thresholds, TimeSpan serviceLeve
         {
             agent.History = history;
             agent.CallRowId = callRowId;
+            agent.HistoryCallId = callId;
             _changedDesks.Add(agentId);
         }
     }

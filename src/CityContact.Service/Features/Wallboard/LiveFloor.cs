@@ -120,7 +120,7 @@ public sealed partial class LiveFloor(
                 }
                 // Changes are published together at most once per interval; while callers wait the board is pushed
                 // every second anyway, so that their longest wait (and its threshold) moves on the screens.
-                var due = _state.BoardChanged ? lastPublish + interval : _state.AnyoneWaiting ? lastPublish + TimeSpan.FromSeconds(1) : DateTimeOffset.MaxValue;
+                var due = _state.Changed ? lastPublish + interval : _state.AnyoneWaiting ? lastPublish + TimeSpan.FromSeconds(1) : DateTimeOffset.MaxValue;
                 if (due <= now)
                 {
                     Publish(now);
@@ -201,7 +201,10 @@ public sealed partial class LiveFloor(
 
     private void Publish(DateTimeOffset now)
     {
-        Board.Publish(JsonSerializer.SerializeToUtf8Bytes(_state.BuildBoard(now), Json));
+        if (_state.BoardChanged || _state.AnyoneWaiting)
+        {
+            Board.Publish(JsonSerializer.SerializeToUtf8Bytes(_state.BuildBoard(now), Json));
+        }
         foreach (var (agentId, desk) in _state.BuildChangedDesks())
         {
             DeskOf(agentId).Publish(JsonSerializer.SerializeToUtf8Bytes(desk, Json));
@@ -273,7 +276,9 @@ public sealed partial class LiveFloor(
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
-        catch (Npgsql.NpgsqlException e)
+#pragma warning disable CA1031 // The desk goes on without the history; the failure is logged.
+        catch (Exception e)
+#pragma warning restore CA1031
         {
             LogHistoryFailed(agentId, e.Message);
         }

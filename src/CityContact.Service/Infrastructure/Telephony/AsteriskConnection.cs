@@ -24,8 +24,8 @@ public sealed class SimulatorSettings
 
     public string CityNumber { get; set; } = "0256969";
 
-    /// <summary>Mean synthetic calls per hour (Poisson arrivals): one every 15 s, what <see cref="SyntheticAgents"/> answer mostly at once.</summary>
-    public double CallsPerHour { get; set; } = 240;
+    /// <summary>Mean synthetic calls per hour (Poisson arrivals): one every 12 s, enough to keep <see cref="SyntheticAgents"/> busy with short waits.</summary>
+    public double CallsPerHour { get; set; } = 300;
 
     /// <summary>With synthetic traffic: deskphones agent1…agentN of the simulator, each a synthetic agent.</summary>
     public int SyntheticAgents { get; set; } = 6;
