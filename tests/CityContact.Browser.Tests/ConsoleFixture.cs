@@ -52,6 +52,11 @@ public sealed class ConsoleFixture : IAsyncLifetime
             // Long enough to see each phase on the desk; the tests end wrap-up early from the desk.
             ["Queues:WrapUpSeconds"] = "60",
             ["Queues:RingTimeoutSeconds"] = "20",
+            // A caller left waiting turns the queue amber, then red, within the test's patience; the rates are left
+            // out (judged only from 1000 calls offered) so that the order of the tests changes no queue's colour.
+            ["Wallboard:LongestWaitAmberSeconds"] = "2",
+            ["Wallboard:LongestWaitRedSeconds"] = "4",
+            ["Wallboard:MinimumOffered"] = "1000",
         }, ct);
         using var admin = Host.Admin();
         await OpenAroundTheClockAsync(admin, ct);

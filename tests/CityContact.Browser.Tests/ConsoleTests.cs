@@ -276,6 +276,29 @@ public sealed class ConsoleTests(ConsoleFixture console, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task A_queue_with_a_caller_left_waiting_turns_amber_then_red_and_says_why()
+    {
+        await AllLoggedOutAsync();
+        var board = await console.SignedInPageAsync("sara", "/wallboard.html");
+        var tile = board.Locator("article[data-queue='taxes']");
+        await Expect(tile.Locator(".status")).ToHaveAttributeAsync("data-status", "ok");
+
+        var caller = await CallTaxesAsync("+40256000555");
+
+        await Expect(tile.Locator("[data-figure='waiting'] dd")).ToHaveTextAsync("1");
+        await Expect(tile.Locator(".status")).ToHaveAttributeAsync("data-status", "amber", new() { Timeout = 10000 });
+        await Expect(tile.Locator(".status")).ToHaveTextAsync("▲ AMBER (long wait)");
+        await Expect(tile.Locator(".status")).ToHaveAttributeAsync("data-status", "red", new() { Timeout = 10000 });
+        await Expect(tile.Locator(".status")).ToHaveTextAsync("■ RED (long wait)");
+        await Expect(tile).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bstatus-red\b"));
+
+        await caller.HangUpAsync(Ct);
+        await Expect(tile.Locator("[data-figure='waiting'] dd")).ToHaveTextAsync("0");
+        await Expect(tile.Locator(".status")).ToHaveAttributeAsync("data-status", "ok");
+        await board.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_supervisor_pauses_an_agent_from_the_wallboard_and_the_desk_follows()
     {
         await EnsureLoggedInAsync(console.SecondAgentId);
@@ -301,6 +324,15 @@ public sealed class ConsoleTests(ConsoleFixture console, ITestOutputHelper outpu
         await desk.Locator("#login").FocusAsync();
         await desk.Keyboard.PressAsync("Enter");
         await Expect(state).ToHaveAttributeAsync("data-state", "available");
+
+        // Romanian for this person, kept with the account.
+        await desk.GetByLabel("Language").SelectOptionAsync("ro");
+        await Expect(desk.Locator("#my-state-title")).ToHaveTextAsync("Starea mea");
+        await Expect(state).ToHaveTextAsync("Disponibil");
+        await desk.ReloadAsync();
+        await Expect(desk.Locator("#my-state-title")).ToHaveTextAsync("Starea mea");
+        await desk.GetByLabel("Limba").SelectOptionAsync("en");
+        await Expect(desk.Locator("#my-state-title")).ToHaveTextAsync("My state");
         await desk.Context.CloseAsync();
         await board.Context.CloseAsync();
     }

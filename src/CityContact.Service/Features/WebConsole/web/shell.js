@@ -69,6 +69,7 @@ function drawHeader(me, onLanguage) {
     const updated = await api.setLanguage(select.value);
     setLanguage(updated.language);
     translate();
+    document.getElementById('who').textContent = `${me.displayName} (${t('role.' + me.role)})`;
     onLanguage();
   });
   const signOut = el('button', { type: 'button', id: 'sign-out', 'data-i18n': 'signout' });
