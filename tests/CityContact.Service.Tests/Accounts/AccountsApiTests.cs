@@ -201,6 +201,37 @@ public sealed class AccountsApiTests(ServiceFixture service) : IClassFixture<Ser
     }
 
     [Fact]
+    public async Task A_disabled_account_cannot_sign_in_and_its_sessions_end()
+    {
+        var (id, username) = await NewAccountAsync("supervisor");
+        using var browser = Browser();
+        await SignedInAsync(browser, username);
+
+        var disabled = await Admin.PutAsJsonAsync($"/api/accounts/{id}", new { disabled = true });
+
+        Assert.True((await disabled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("disabled").GetBoolean());
+        await ProblemAsync(await browser.GetAsync("/api/me"), HttpStatusCode.Unauthorized);
+        await ProblemAsync(await SignInAsync(Browser(), username, Password), HttpStatusCode.Unauthorized);
+        await Admin.PutAsJsonAsync($"/api/accounts/{id}", new { disabled = false });
+        Assert.Equal(HttpStatusCode.OK, (await SignInAsync(Browser(), username, Password)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_request_with_an_api_key_is_judged_by_the_key_and_needs_no_csrf_token()
+    {
+        var (_, username) = await NewAccountAsync("agent", await NewAgentAsync());
+        using var browser = Browser();
+        await SignedInAsync(browser, username);
+        browser.DefaultRequestHeaders.Add("X-Api-Key", ServiceFactory.AdminKey);
+
+        // The agent's cookie travels too, but the admin key decides: no token needed, admin's rights.
+        var created = await browser.PostAsJsonAsync("/api/accounts", new { username = Unique("rep"), displayName = "R", role = "reporter", password = Password });
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("admin", (await browser.GetFromJsonAsync<JsonElement>("/api/me")).GetProperty("role").GetString());
+    }
+
+    [Fact]
     public async Task Bad_accounts_are_refused_naming_the_field()
     {
         var noAgent = await ProblemAsync(await Admin.PostAsJsonAsync("/api/accounts",
