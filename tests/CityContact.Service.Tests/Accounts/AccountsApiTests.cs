@@ -96,6 +96,24 @@ public sealed class AccountsApiTests(ServiceFixture service) : IClassFixture<Ser
     }
 
     [Fact]
+    public async Task Behind_a_tls_proxy_the_session_cookie_can_be_always_secure()
+    {
+        await using var database = new DatabaseFixture();
+        await database.InitializeAsync();
+        await using var factory = new ServiceFactory(database.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Accounts:AlwaysSecureCookie"] = "true", ["Accounts:FirstAdminPassword"] = "first admin passphrase",
+        });
+        using var browser = factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://localhost") });
+
+        var response = await SignInAsync(browser, "admin", "first admin passphrase");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var flags = Assert.Single(response.Headers.GetValues("Set-Cookie")).Split(';', StringSplitOptions.TrimEntries);
+        Assert.Contains("secure", flags, StringComparer.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task The_password_is_stored_only_as_a_salted_slow_hash()
     {
         var (first, _) = await NewAccountAsync("reporter");

@@ -13,6 +13,12 @@ public sealed class AccountsOptions
     public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromHours(10);
 
     /// <summary>
+    /// Marks the session cookie Secure on every answer, for a service behind a proxy that terminates TLS (the service
+    /// then sees plain HTTP). Without it the cookie is Secure whenever the request reached the service over TLS.
+    /// </summary>
+    public bool AlwaysSecureCookie { get; set; }
+
+    /// <summary>
     /// The password of the first admin account ("admin"), created on start while no admin account exists; `make run`
     /// generates one next to the bootstrap key. Empty: none is created (an admin key creates accounts instead).
     /// </summary>

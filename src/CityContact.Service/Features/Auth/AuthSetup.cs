@@ -22,7 +22,7 @@ public static class AuthSetup
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null)
             .AddCookie(SessionCookie.SchemeName, _ => { });
         builder.Services.AddOptions<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(SessionCookie.SchemeName)
-            .Configure<IOptions<Accounts.AccountsOptions>>((cookie, accounts) => SessionCookie.Configure(cookie, accounts.Value.SessionIdleTimeout));
+            .Configure<IOptions<Accounts.AccountsOptions>>((cookie, accounts) => SessionCookie.Configure(cookie, accounts.Value.SessionIdleTimeout, accounts.Value.AlwaysSecureCookie));
         // Every endpoint needs a key or a session unless it says otherwise (health, metrics, sign-in).
         builder.Services.AddAuthorizationBuilder().SetFallbackPolicy(new AuthorizationPolicyBuilder(SchemeName)
             .RequireAuthenticatedUser().Build());

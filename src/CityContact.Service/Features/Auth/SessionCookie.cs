@@ -26,12 +26,12 @@ public static class SessionCookie
     /// <summary>An agent account's agent (agents.id), for the endpoints that let an agent act only on itself.</summary>
     public const string AgentIdClaim = "agent_id";
 
-    public static void Configure(CookieAuthenticationOptions options, TimeSpan idleTimeout)
+    public static void Configure(CookieAuthenticationOptions options, TimeSpan idleTimeout, bool alwaysSecure)
     {
         options.Cookie.Name = CookieName;
         options.Cookie.HttpOnly = true;
         options.Cookie.SameSite = SameSiteMode.Strict;
-        options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        options.Cookie.SecurePolicy = alwaysSecure ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
         options.Cookie.IsEssential = true;
         options.ExpireTimeSpan = idleTimeout;
         options.SlidingExpiration = true;
