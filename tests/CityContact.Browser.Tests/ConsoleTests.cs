@@ -161,6 +161,27 @@ public sealed class ConsoleTests(ConsoleFixture console, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task Every_page_runs_without_a_script_error_or_a_blocked_resource()
+    {
+        foreach (var (user, first, others) in new[] { ("andrei", "/desk.html", Array.Empty<string>()), ("ada", "/wallboard.html", ["/accounts.html", "/wallboard.html?wall=1"]) })
+        {
+            var page = await console.SignedInPageAsync(user, first);
+            var problems = new List<string>();
+            page.Console += (_, message) => { if (message.Type == "error") problems.Add($"{page.Url}: {message.Text}"); };
+            page.PageError += (_, error) => problems.Add($"{page.Url}: {error}");
+            await page.ReloadAsync();
+            await page.Locator("body.ready").WaitForAsync();
+            foreach (var path in others)
+            {
+                await page.GotoAsync(path);
+                await page.Locator("body.ready").WaitForAsync();
+            }
+            await page.Context.CloseAsync();
+            Assert.Empty(problems);
+        }
+    }
+
+    [Fact]
     public async Task A_synthetic_call_rings_the_desk_with_its_screen_pop_and_a_ticket_is_created_during_it()
     {
         await AllLoggedOutAsync();
