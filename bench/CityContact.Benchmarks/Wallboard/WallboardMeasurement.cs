@@ -45,7 +45,7 @@ public sealed class WallboardMeasurement : IScenarioMeasurement
         + "the k-th hang-up of a waiting caller) to the first board a viewer reads whose queue figures count k offered (abandoned) calls: "
         + "it includes the service's handling of the event (answer, joining the queue), the board's coalescing "
         + "(Wallboard:PublishIntervalMilliseconds, 250 ms) and the HTTP stream; every viewer, every event of the window. CPU: the "
-        + "process's CPU time (service + simulator + load generator, one process) over the window's wall time, in cores; the 50 boards "
+        + "process's CPU time (service + simulator + load generator, one process) over the window's wall time, in % of one core; the 50 boards "
         + "of the CPU window are curl processes, so their reading is not in it. The machine is shared (2 cores, other engineers' builds "
         + "and tests run meanwhile): the load average at each window is given, and the figures are one run's.";
 
@@ -121,7 +121,7 @@ public sealed class WallboardMeasurement : IScenarioMeasurement
 
         var figures = new List<MeasuredFigure>();
         var (idleCpu, idleLoad) = await CpuOverWindowAsync(ct);
-        figures.Add(new("CPU, 0 boards open", idleCpu, "cores", $"service + simulator + load generator; load average {idleLoad}"));
+        figures.Add(new("CPU, 0 boards open", idleCpu * 100, "% of a core", $"service + simulator + load generator; load average {idleLoad}"));
 
         var curls = Enumerable.Range(0, Viewers).Select(_ => Process.Start(new ProcessStartInfo("curl", ["-sN", "-H", $"X-Api-Key: {AdminKey}", "-o", "/dev/null", $"{baseUrl}/api/wallboard/stream"])
         {
@@ -144,7 +144,7 @@ public sealed class WallboardMeasurement : IScenarioMeasurement
                 curl.Dispose();
             }
         }
-        figures.Add(new($"CPU, {Viewers} boards open", boardsCpu, "cores", $"{Viewers} curl viewers (their CPU not counted); load average {boardsLoad}"));
+        figures.Add(new($"CPU, {Viewers} boards open", boardsCpu * 100, "% of a core", $"{Viewers} curl viewers (their CPU not counted); load average {boardsLoad}"));
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var viewers = Enumerable.Range(0, Viewers).Select(_ => new BoardViewer(baseUrl)).ToList();
