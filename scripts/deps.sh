@@ -9,6 +9,8 @@ command -v sox >/dev/null 2>&1 || need+=(sox)
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
 # Report charts are drawn headless by SkiaSharp, which loads this font by file (no fontconfig).
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+# The console's browser tests drive Debian's Chromium (tests/CityContact.Browser.Tests); no browser is downloaded.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 echo "deps: installing ${need[*]}"

@@ -25,6 +25,18 @@ if [ -z "${Auth__BootstrapAdminKey:-}" ]; then
   export Auth__BootstrapAdminKey
 fi
 
+# The console's first admin account ("admin"), created on start while no admin account exists; its password is
+# generated once and kept (owner-only) beside the bootstrap key.
+if [ -z "${Accounts__FirstAdminPassword:-}" ]; then
+  passwordfile=$data/first-admin-password
+  if [ ! -s "$passwordfile" ]; then
+    (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(18))' >"$passwordfile")
+  fi
+  chmod 600 "$passwordfile"
+  Accounts__FirstAdminPassword=$(cat "$passwordfile")
+  export Accounts__FirstAdminPassword
+fi
+
 # Without Ari:Url the service starts the Asterisk simulator in-process; synthetic citizens then dial the city's
 # number (about one call every 3 s) so that /api/calls fills with real calls through the default flow.
 # The simulator is a development composition: the Production environment refuses to start without Ari:Url.
@@ -41,6 +53,8 @@ cat <<INFO
 
 CityContact on $url   (Swagger: $url/swagger, ready: $url/health/ready)
 Bootstrap admin key (send as X-Api-Key): $Auth__BootstrapAdminKey
+Console: $url/   first admin: user "admin", password "$Accounts__FirstAdminPassword"
+  (created on the first start; an admin's password reset in the console changes it)
 Try: curl -H "X-Api-Key: $Auth__BootstrapAdminKey" $url/api/calls
 
 INFO

@@ -1,8 +1,11 @@
+using CityContact.Service.Features.Accounts;
 using CityContact.Service.Features.Agents;
 using CityContact.Service.Features.Audit;
 using CityContact.Service.Features.Auth;
 using CityContact.Service.Features.Calls;
+using CityContact.Service.Features.WebConsole;
 using CityContact.Service.Features.Departments;
+using CityContact.Service.Features.Desk;
 using CityContact.Service.Features.Ivr;
 using CityContact.Service.Features.Open311;
 using CityContact.Service.Features.Prompts;
@@ -11,6 +14,7 @@ using CityContact.Service.Features.Reports;
 using CityContact.Service.Features.Schedules;
 using CityContact.Service.Features.Tickets;
 using CityContact.Service.Features.Voicemail;
+using CityContact.Service.Features.Wallboard;
 using CityContact.Service.Infrastructure;
 using CityContact.Service.Infrastructure.Configuration;
 using CityContact.Service.Infrastructure.Database;
@@ -33,6 +37,7 @@ public static class ServiceSetup
         builder.AddDatabase();
         builder.AddOpenApiDocument();
         builder.AddAuth();
+        builder.AddAccounts();
         builder.AddStores();
         builder.AddReports();
         builder.AddTickets();
@@ -40,6 +45,8 @@ public static class ServiceSetup
         builder.AddVoicemail();
         builder.AddIvr();
         builder.AddQueues();
+        builder.AddWallboard();
+        builder.AddDesk();
         builder.AddTelephony();
     }
 
@@ -50,6 +57,7 @@ public static class ServiceSetup
         app.UseRequestLogging();
         app.UseProblems();
         app.MapOpenApiDocument();
+        app.UseConsole();
         app.UseRouting();
         app.UseHttpMetrics();
         app.UseAuth();
@@ -57,6 +65,7 @@ public static class ServiceSetup
         app.MapHealth();
         app.MapMetrics().AllowAnonymous();
         app.MapAuth();
+        app.MapAccounts();
         app.MapDepartments();
         app.MapCalls();
         app.MapReports();
@@ -65,6 +74,8 @@ public static class ServiceSetup
         app.MapVoicemail();
         app.MapIvr();
         app.MapQueues();
+        app.MapWallboard();
+        app.MapDesk();
         app.MapPrompts();
         app.MapSchedules();
     }

@@ -63,11 +63,38 @@ public sealed class SyntheticTrafficOptions
     /// <summary>Mean of the exponential talk time after which the agent hangs up.</summary>
     public TimeSpan MeanHandleTime { get; init; } = TimeSpan.FromMinutes(3);
 
-    /// <summary>Pause after each call during which the agent does not take calls.</summary>
+    /// <summary>
+    /// The after-call work. With <see cref="AgentDesk"/> the application's wrap-up holds calls meanwhile and the agent
+    /// closes it when done (keep it within the application's wrap-up time); without one, see <see cref="WrapUpRefusal"/>.
+    /// </summary>
     public DurationRange WrapUp { get; init; } = DurationRange.Seconds(10, 30);
 
-    /// <summary>How a phone in wrap-up treats a new call: 486 Busy Here, or ringing until the caller gives up.</summary>
-    public WrapUpRefusal WrapUpRefusal { get; init; } = WrapUpRefusal.Busy;
+    /// <summary>
+    /// Without <see cref="AgentDesk"/>: how the phone treats a call during the after-call work. A real phone rings and is
+    /// answered (None, the default: the application's own wrap-up decides when the agent is offered calls again).
+    /// </summary>
+    public WrapUpRefusal WrapUpRefusal { get; init; } = WrapUpRefusal.None;
+
+    /// <summary>The agents' desk in the application (pauses, wrap-up codes); null: agents take no breaks.</summary>
+    public ISyntheticAgentDesk? AgentDesk { get; init; }
+
+    /// <summary>Codes an agent closes a wrap-up with, picked uniformly.</summary>
+    public IReadOnlyList<string> WrapUpCodes { get; init; } = ["information-given", "ticket-created", "redirected", "resolved"];
+
+    /// <summary>Mean of the exponential working time between two breaks of an agent.</summary>
+    public TimeSpan MeanWorkBetweenBreaks { get; init; } = TimeSpan.FromMinutes(50);
+
+    /// <summary>The breaks agents take (pause reasons with weights and lengths).</summary>
+    public IReadOnlyList<AgentBreak> AgentBreaks { get; init; } =
+    [
+        new("break", 6, DurationRange.Seconds(5 * 60, 10 * 60)),
+        new("back-office", 2.5, DurationRange.Seconds(5 * 60, 15 * 60)),
+        new("training", 1, DurationRange.Seconds(15 * 60, 30 * 60)),
+        new("lunch", 0.5, DurationRange.Seconds(30 * 60, 45 * 60)),
+    ];
+
+    /// <summary>Share of calls an agent does not hear (the phone rings until the application gives up).</summary>
+    public double AgentMissShare { get; init; } = 0.02;
 
     /// <summary>Seeds every draw; null picks a random seed (logged, so a run can be replayed).</summary>
     public int? Seed { get; init; }
@@ -83,6 +110,11 @@ public sealed class SyntheticTrafficOptions
         Require(VoicemailShare is >= 0 and <= 1, nameof(VoicemailShare), "must be between 0 and 1");
         Require(CallbackShare is >= 0 and <= 1, nameof(CallbackShare), "must be between 0 and 1");
         Require(MaxCallDuration > TimeSpan.Zero, nameof(MaxCallDuration), "must be positive");
+        Require(AgentMissShare is >= 0 and < 1, nameof(AgentMissShare), "must be at least 0 and below 1");
+        Require(WrapUpCodes.Count > 0 && WrapUpCodes.All(c => c.Length > 0), nameof(WrapUpCodes), "needs at least one code");
+        Require(MeanWorkBetweenBreaks > TimeSpan.Zero, nameof(MeanWorkBetweenBreaks), "must be positive");
+        Require(AgentBreaks.All(b => b.Reason.Length > 0 && b.Weight >= 0 && b.Length.Min >= TimeSpan.Zero && b.Length.Max >= b.Length.Min)
+            && (AgentBreaks.Count == 0 || AgentBreaks.Sum(b => b.Weight) > 0), nameof(AgentBreaks), "needs reasons with non-negative weights (not all zero) and lengths 0 <= Min <= Max");
         foreach (var (name, range) in new[]
         {
             (nameof(ReactionDelay), ReactionDelay), (nameof(VoicemailLength), VoicemailLength), (nameof(CallbackAfter), CallbackAfter),
@@ -104,6 +136,9 @@ public sealed class SyntheticTrafficOptions
 
 public enum WrapUpRefusal
 {
+    /// <summary>The phone rings and the agent answers, as with any call.</summary>
+    None,
+
     /// <summary>The phone answers 486 Busy Here.</summary>
     Busy,
     /// <summary>The phone rings without answering until the originate times out.</summary>

@@ -13,6 +13,9 @@ namespace CityContact.Simulator.Traffic;
 /// <param name="CallsEnded">Calls that are over, whoever hung up.</param>
 /// <param name="AgentCallsAnswered">Calls synthetic agents answered.</param>
 /// <param name="AgentCallsHandled">Calls synthetic agents finished (hung up or were hung up on).</param>
+/// <param name="AgentCallsMissed">Calls that rang a synthetic agent who did not hear the phone.</param>
+/// <param name="AgentWrapUpsClosed">Wrap-ups synthetic agents closed at their desk with a code.</param>
+/// <param name="AgentBreaksTaken">Breaks synthetic agents took (paused at their desk with a reason).</param>
 public sealed record TrafficCounters(
     long CallsStarted,
     long CallsDeclined,
@@ -25,7 +28,10 @@ public sealed record TrafficCounters(
     long CallsCutAtLimit,
     long CallsEnded,
     long AgentCallsAnswered,
-    long AgentCallsHandled)
+    long AgentCallsHandled,
+    long AgentCallsMissed,
+    long AgentWrapUpsClosed,
+    long AgentBreaksTaken)
 {
     public long CallsInProgress => CallsStarted - CallsEnded;
 }
@@ -47,6 +53,9 @@ internal sealed class TrafficTally
     public long CallsEnded;
     public long AgentCallsAnswered;
     public long AgentCallsHandled;
+    public long AgentCallsMissed;
+    public long AgentWrapUpsClosed;
+    public long AgentBreaksTaken;
 
     /// <summary>Adds one to <paramref name="counter"/> (a field of this tally) and wakes the waiters whose condition now holds.</summary>
     public void Increment(ref long counter)
@@ -97,5 +106,6 @@ internal sealed class TrafficTally
         Interlocked.Read(ref CallsStarted), Interlocked.Read(ref CallsDeclined), Interlocked.Read(ref CallsAnswered),
         Interlocked.Read(ref CallsQueued), Interlocked.Read(ref CallsReachedAgent), Interlocked.Read(ref CallsAbandoned),
         Interlocked.Read(ref VoicemailsLeft), Interlocked.Read(ref CallbacksRequested), Interlocked.Read(ref CallsCutAtLimit),
-        Interlocked.Read(ref CallsEnded), Interlocked.Read(ref AgentCallsAnswered), Interlocked.Read(ref AgentCallsHandled));
+        Interlocked.Read(ref CallsEnded), Interlocked.Read(ref AgentCallsAnswered), Interlocked.Read(ref AgentCallsHandled),
+        Interlocked.Read(ref AgentCallsMissed), Interlocked.Read(ref AgentWrapUpsClosed), Interlocked.Read(ref AgentBreaksTaken));
 }

@@ -196,7 +196,10 @@ public sealed class QueueStrategyTests
         var caller = await setup.CallAsync();
 
         await setup.WaitForStateAsync(agent, "paused");
-        Assert.Equal("missed-calls", (await setup.AgentAsync(agent)).GetProperty("reason").GetString());
+        var paused = await setup.AgentAsync(agent);
+        Assert.Equal("missed-calls", paused.GetProperty("reason").GetString());
+        // The misses that paused the agent stay counted (issue 13: the demo showed misses: 0).
+        Assert.Equal(2, paused.GetProperty("misses").GetInt32());
         Assert.Equal(["PJSIP/agent1", "PJSIP/agent1"], setup.Originated());
         await caller.HangUpAsync(Ct);
     }

@@ -123,6 +123,8 @@ public sealed class SyntheticTrafficTests : IAsyncLifetime
             MeanHandleTime = TimeSpan.FromSeconds(20),
             // Long enough (6 s of real time at this clock's ×20) that a loaded machine still dials during it.
             WrapUp = DurationRange.Seconds(120, 120),
+            WrapUpRefusal = WrapUpRefusal.Busy,
+            AgentMissShare = 0,
             Seed = 3,
         });
         await _sim.WaitUntilAsync(s => s.Phone("agent1").IsRegistered).WaitAsync(Wait);
@@ -148,6 +150,121 @@ public sealed class SyntheticTrafficTests : IAsyncLifetime
         Assert.NotEqual(first, afterWrapUp.ChannelId);
         Assert.Equal(2, traffic.Counters.AgentCallsAnswered);
         Assert.Empty(app.Failures);
+    }
+
+    /// <summary>The application's desk as a synthetic agent uses it: every action recorded with the virtual time it came.</summary>
+    private sealed class RecordingDesk(TimeProvider clock) : ISyntheticAgentDesk
+    {
+        private readonly Lock _gate = new();
+        private readonly List<(string Action, string Endpoint, string? Argument, DateTimeOffset At)> _actions = [];
+        private readonly List<(Func<IReadOnlyList<(string Action, string Endpoint, string? Argument, DateTimeOffset At)>, bool> Condition, TaskCompletionSource Done)> _waiters = [];
+
+        public IReadOnlyList<(string Action, string Endpoint, string? Argument, DateTimeOffset At)> Actions
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _actions];
+                }
+            }
+        }
+
+        public Task PauseAsync(string endpoint, string reason, CancellationToken ct) => Record("pause", endpoint, reason);
+
+        public Task UnpauseAsync(string endpoint, CancellationToken ct) => Record("unpause", endpoint, null);
+
+        public Task FinishWrapUpAsync(string endpoint, string code, CancellationToken ct) => Record("wrap-up", endpoint, code);
+
+        public Task WaitUntilAsync(Func<IReadOnlyList<(string Action, string Endpoint, string? Argument, DateTimeOffset At)>, bool> condition)
+        {
+            lock (_gate)
+            {
+                if (condition(_actions))
+                {
+                    return Task.CompletedTask;
+                }
+                var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _waiters.Add((condition, done));
+                return done.Task;
+            }
+        }
+
+        private Task Record(string action, string endpoint, string? argument)
+        {
+            lock (_gate)
+            {
+                _actions.Add((action, endpoint, argument, clock.GetUtcNow()));
+                foreach (var waiter in _waiters.Where(w => w.Condition(_actions)).ToList())
+                {
+                    _waiters.Remove(waiter);
+                    waiter.Done.TrySetResult();
+                }
+            }
+            return Task.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task With_a_desk_an_agent_takes_calls_during_the_after_call_work_and_closes_the_wrap_up_with_a_code()
+    {
+        var app = await StartAsync(20, _ => Task.CompletedTask, "agent1");
+        var desk = new RecordingDesk(_clock);
+        var traffic = StartTraffic(new SyntheticTrafficOptions
+        {
+            RatePerHour = 0,
+            AgentEndpoints = ["agent1"],
+            AgentAnswerDelay = DurationRange.Seconds(1, 2),
+            MeanHandleTime = TimeSpan.FromSeconds(10),
+            WrapUp = DurationRange.Seconds(60, 60),
+            AgentDesk = desk,
+            AgentBreaks = [],
+            AgentMissShare = 0,
+            WrapUpCodes = ["resolved"],
+            Seed = 5,
+        });
+        await _sim.WaitUntilAsync(s => s.Phone("agent1").IsRegistered).WaitAsync(Wait);
+
+        var (_, first) = await OriginateAsync(app);
+        Assert.Equal("StasisStart", (await first.NextAsync("StasisStart", "ChannelDestroyed"))!.Value.GetProperty("type").GetString());
+        await traffic.WaitForCountersAsync(c => c.AgentCallsHandled == 1).WaitAsync(Wait);
+        var handledAt = _clock.GetUtcNow();
+
+        // The application decides when the agent is offered the next call: a real phone rings and is answered.
+        var (_, duringWork) = await OriginateAsync(app);
+        Assert.Equal("StasisStart", (await duringWork.NextAsync("StasisStart", "ChannelDestroyed"))!.Value.GetProperty("type").GetString());
+
+        await desk.WaitUntilAsync(a => a.Count >= 1).WaitAsync(Wait);
+        var (action, endpoint, code, at) = desk.Actions[0];
+        Assert.Equal(("wrap-up", "agent1", "resolved"), (action, endpoint, code));
+        Assert.True(at - handledAt >= TimeSpan.FromSeconds(55), $"closed {at - handledAt} after the call");
+        Assert.Equal(0, traffic.Counters.AgentBreaksTaken);
+        Assert.Empty(app.Failures);
+    }
+
+    [Fact]
+    public async Task Agents_take_breaks_with_a_pause_reason_at_their_desk_and_come_back_after_its_length()
+    {
+        await StartAsync(60, _ => Task.CompletedTask, "agent1", "agent2");
+        var desk = new RecordingDesk(_clock);
+        var traffic = StartTraffic(new SyntheticTrafficOptions
+        {
+            RatePerHour = 0,
+            AgentEndpoints = ["agent1", "agent2"],
+            AgentDesk = desk,
+            MeanWorkBetweenBreaks = TimeSpan.FromSeconds(30),
+            AgentBreaks = [new AgentBreak("lunch", 1, DurationRange.Seconds(120, 120)), new AgentBreak("training", 0, DurationRange.Seconds(1, 1))],
+            Seed = 9,
+        });
+
+        await desk.WaitUntilAsync(a => a.Count(x => x.Action == "unpause") >= 2).WaitAsync(Wait);
+        foreach (var agent in new[] { "agent1", "agent2" })
+        {
+            var mine = desk.Actions.Where(a => a.Endpoint == agent).Take(2).ToList();
+            Assert.Equal([("pause", "lunch"), ("unpause", null)], mine.Select(a => (a.Action, a.Argument)));
+            Assert.InRange((mine[1].At - mine[0].At).TotalSeconds, 120, 120 + 30);
+        }
+        Assert.True(traffic.Counters.AgentBreaksTaken >= 2);
     }
 
     private static async Task<(string Id, FakeCall Call)> OriginateAsync(FakeStasisApp app)

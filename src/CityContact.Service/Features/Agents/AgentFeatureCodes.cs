@@ -55,7 +55,7 @@ public sealed partial class AgentFeatureCodes(
             await ari.Channels.AnswerAsync(channelId, ct);
             var agentId = await dispatcher.AgentByCallerIdAsync(callerId);
             AgentView? view = agentId is { } id
-                ? await dispatcher.ActAsync(id, code == PauseCode ? AgentAction.TogglePause : AgentAction.ToggleLogin, "feature-code")
+                ? await dispatcher.ActAsync(id, code == PauseCode ? AgentAction.TogglePause : AgentAction.ToggleLogin, null)
                 : null;
             var prompt = view?.State switch
             {

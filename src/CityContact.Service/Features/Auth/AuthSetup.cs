@@ -6,14 +6,25 @@ namespace CityContact.Service.Features.Auth;
 
 public static class AuthSetup
 {
+    /// <summary>The scheme every endpoint authorizes with: the API key's when the request has one, else the session's.</summary>
+    public const string SchemeName = "ApiKeyOrSession";
+
     public static void AddAuth(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ApiKeyStore>();
         builder.Services.AddSingleton<FailedKeyLimiter>();
-        builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
-        // Every endpoint needs a key unless it says otherwise (health, metrics).
-        builder.Services.AddAuthorizationBuilder().SetFallbackPolicy(new AuthorizationPolicyBuilder(ApiKeyAuthentication.SchemeName)
+        // Machines send an API key; people carry a session cookie. A request with a key is judged by the key alone.
+        builder.Services.AddAuthentication(SchemeName)
+            .AddPolicyScheme(SchemeName, "API key or session", options => options.ForwardDefaultSelector = http =>
+                !http.Request.Headers.ContainsKey(ApiKeyAuthentication.HeaderName) && http.Request.Cookies.ContainsKey(SessionCookie.CookieName)
+                    ? SessionCookie.SchemeName
+                    : ApiKeyAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null)
+            .AddCookie(SessionCookie.SchemeName, _ => { });
+        builder.Services.AddOptions<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(SessionCookie.SchemeName)
+            .Configure<IOptions<Accounts.AccountsOptions>>((cookie, accounts) => SessionCookie.Configure(cookie, accounts.Value.SessionIdleTimeout, accounts.Value.AlwaysSecureCookie));
+        // Every endpoint needs a key or a session unless it says otherwise (health, metrics, sign-in).
+        builder.Services.AddAuthorizationBuilder().SetFallbackPolicy(new AuthorizationPolicyBuilder(SchemeName)
             .RequireAuthenticatedUser().Build());
         builder.Services.AddHostedService<EnsureBootstrapAdminKey>();
     }
@@ -22,6 +33,7 @@ public static class AuthSetup
     {
         app.Use(FailedKeyLimiter.RefuseBlockedAddressesAsync);
         app.UseAuthentication();
+        app.Use(SessionCookie.RequireCsrfTokenAsync);
         app.UseAuthorization();
     }
 

@@ -78,8 +78,10 @@ public enum AgentAction
 /// </summary>
 public sealed partial class QueueDispatcher(
     AgentStore agents, QueueStore queues, AgentStateLog stateLog, IOptions<QueueOptions> options, TimeProvider time,
-    ILogger<QueueDispatcher> logger) : BackgroundService
+    IEnumerable<IDispatcherObserver> observers, ILogger<QueueDispatcher> logger) : BackgroundService
 {
+    private readonly IDispatcherObserver[] _observers = [.. observers];
+
     private readonly Channel<Func<Task>> _commands = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -103,6 +105,9 @@ public sealed partial class QueueDispatcher(
         public AgentStatus Chosen { get; set; } = AgentStatus.LoggedOut;
         public AgentStatus Status { get; set; } = AgentStatus.Offline;
         public string? Reason { get; set; }
+
+        /// <summary>Why the agent chose to pause (kept while the phone is offline, shown again when it is back).</summary>
+        public string? PauseReason { get; set; }
         public string? StoredState { get; set; }
         public DateTimeOffset Since { get; set; }
         public DateTimeOffset IdleSince { get; set; }
@@ -110,6 +115,9 @@ public sealed partial class QueueDispatcher(
         public int Misses { get; set; }
         public long WrapUpEpoch { get; set; }
         public QueueEntry? RingingFor { get; set; }
+
+        /// <summary>The caller the agent talks to or wraps up after (for the live views).</summary>
+        public QueueEntry? CurrentCall { get; set; }
         public int? PenaltyFor(string skill) => Agent.Skills.FirstOrDefault(s => s.Skill == skill)?.Penalty;
     }
 
@@ -214,14 +222,19 @@ public sealed partial class QueueDispatcher(
                     "paused" => AgentStatus.Paused,
                     _ => AgentStatus.Available,
                 };
-                seat.Reason = seat.Chosen == AgentStatus.Paused ? stored.Reason : null;
+                seat.PauseReason = seat.Chosen == AgentStatus.Paused ? stored.Reason : null;
             }
             _seats[agent.Id] = seat;
-            Settle(seat, seat.Reason);
+            Settle(seat);
         }
         foreach (var queue in await queues.ListAsync(ct))
         {
             _queues[queue.Code] = queue;
+        }
+        Publish(new QueuesLoaded(now, [.. _queues.Values.OrderBy(q => q.Code)]));
+        foreach (var seat in _seats.Values)
+        {
+            PublishAgent(seat, now);
         }
         Dispatch();
     }
@@ -270,26 +283,35 @@ public sealed partial class QueueDispatcher(
         var inQueue = _waiting.Count(e => e.Queue.Id == entry.Queue.Id);
         if (inQueue >= entry.Queue.MaxCallers)
         {
+            Publish(new CallerOffered(time.GetUtcNow(), entry, Joined: false));
             return JoinResult.Full;
         }
         if (Options.NoAgentsOf(entry.Queue.Code) == NoAgentsPolicy.LeaveWhenEmpty && AgentsAble(entry.Queue) == 0)
         {
+            Publish(new CallerOffered(time.GetUtcNow(), entry, Joined: false));
             return JoinResult.NoAgents;
         }
         entry.Sequence = ++_sequence;
         _waiting.Add(entry);
+        Publish(new CallerOffered(time.GetUtcNow(), entry, Joined: true));
         Dispatch();
         return JoinResult.Joined;
     });
 
-    /// <summary>The caller left the queue (hung up, timed out, chose a callback): agents ringing for them are freed.</summary>
-    public void Leave(QueueEntry entry) => Tell(() =>
+    /// <summary>
+    /// The caller left the queue (hung up, timed out, chose a callback): agents ringing for them are freed.
+    /// <paramref name="abandoned"/>: the caller hung up while waiting (counted so on the wallboard).
+    /// </summary>
+    public void Leave(QueueEntry entry, bool abandoned = false) => Tell(() =>
     {
-        _waiting.Remove(entry);
+        if (_waiting.Remove(entry))
+        {
+            Publish(new CallerLeft(time.GetUtcNow(), entry, abandoned ? QueueLeaving.Abandoned : QueueLeaving.Other, null));
+        }
         foreach (var seat in _seats.Values.Where(s => s.RingingFor == entry))
         {
             seat.RingingFor = null;
-            Settle(seat, null);
+            Settle(seat);
         }
         entry.Ringing.Clear();
         Dispatch();
@@ -307,9 +329,13 @@ public sealed partial class QueueDispatcher(
         switch (outcome)
         {
             case RingOutcome.Answered:
-                _waiting.Remove(entry);
+                if (_waiting.Remove(entry))
+                {
+                    Publish(new CallerLeft(now, entry, QueueLeaving.Answered, agentId));
+                }
                 seat.Misses = 0;
                 seat.CallsTaken++;
+                seat.CurrentCall = entry;
                 Change(seat, AgentStatus.OnCall, null, now);
                 break;
             case RingOutcome.Missed:
@@ -317,17 +343,18 @@ public sealed partial class QueueDispatcher(
                 seat.Misses++;
                 if (seat.Misses >= Options.MaxMissesBeforePause)
                 {
+                    // The count stays as it was when it paused the agent (what a supervisor reads); an unpause resets it.
                     seat.Chosen = AgentStatus.Paused;
-                    seat.Misses = 0;
-                    Settle(seat, "missed-calls");
+                    seat.PauseReason = "missed-calls";
+                    Settle(seat);
                 }
                 else
                 {
-                    Settle(seat, null);
+                    Settle(seat);
                 }
                 break;
             default:
-                Settle(seat, null);
+                Settle(seat);
                 break;
         }
         Dispatch();
@@ -362,11 +389,28 @@ public sealed partial class QueueDispatcher(
                 if (seat.Status == AgentStatus.WrapUp && seat.WrapUpEpoch == epoch)
                 {
                     seat.IdleSince = time.GetUtcNow();
-                    Settle(seat, null, wrapUpOver: true);
+                    Settle(seat, wrapUpOver: true);
                     Dispatch();
                 }
             });
         }, null, TimeSpan.FromSeconds(Options.WrapUpSeconds), Timeout.InfiniteTimeSpan);
+    });
+
+    /// <summary>
+    /// The agent ends their wrap-up before its time (from the desk): available again at once, or in the state they chose.
+    /// False when the agent is unknown or not in wrap-up.
+    /// </summary>
+    public Task<bool> EndWrapUpAsync(long agentId) => Ask(() =>
+    {
+        if (!_seats.TryGetValue(agentId, out var seat) || seat.Status != AgentStatus.WrapUp)
+        {
+            return false;
+        }
+        seat.WrapUpEpoch++;
+        seat.IdleSince = time.GetUtcNow();
+        Settle(seat, wrapUpOver: true);
+        Dispatch();
+        return true;
     });
 
     /// <summary>
@@ -404,7 +448,12 @@ public sealed partial class QueueDispatcher(
         {
             seat.Misses = 0;
         }
-        Settle(seat, seat.Chosen == AgentStatus.Paused ? reason ?? seat.Reason ?? "break" : null);
+        if (seat.Chosen == AgentStatus.Paused)
+        {
+            // A pause toggled on without a reason (the deskphone's *46) is a break; pausing again keeps the reason.
+            seat.PauseReason = reason ?? (paused ? seat.PauseReason : null) ?? "break";
+        }
+        Settle(seat);
         EvictIfEmpty();
         Dispatch();
         return View(seat);
@@ -448,7 +497,7 @@ public sealed partial class QueueDispatcher(
         foreach (var seat in _seats.Values.Where(s => string.Equals(s.Agent.SipEndpoint, name, StringComparison.OrdinalIgnoreCase)))
         {
             seat.Registered = online;
-            Settle(seat, null);
+            Settle(seat);
         }
         EvictIfEmpty();
         Dispatch();
@@ -576,13 +625,14 @@ public sealed partial class QueueDispatcher(
             if (!anyAble)
             {
                 _waiting.Remove(entry);
+                Publish(new CallerLeft(time.GetUtcNow(), entry, QueueLeaving.Other, null));
                 entry.Deliver(new QueueEvicted(entry, "no-agents"));
             }
         }
     }
 
     /// <summary>Puts the seat in the state its agent chose, unless the phone or a call decides otherwise.</summary>
-    private void Settle(Seat seat, string? reason, bool wrapUpOver = false)
+    private void Settle(Seat seat, bool wrapUpOver = false)
     {
         if (seat.RingingFor is not null || seat.Status is AgentStatus.OnCall
             || (seat.Status is AgentStatus.WrapUp && seat.Chosen == AgentStatus.Available && seat.Registered && !wrapUpOver))
@@ -590,7 +640,7 @@ public sealed partial class QueueDispatcher(
             return;
         }
         var next = !seat.Registered ? AgentStatus.Offline : seat.Chosen;
-        Change(seat, next, next == AgentStatus.Paused ? reason ?? seat.Reason : next == AgentStatus.Offline ? "offline" : null, time.GetUtcNow());
+        Change(seat, next, next == AgentStatus.Paused ? seat.PauseReason : next == AgentStatus.Offline ? "offline" : null, time.GetUtcNow());
     }
 
     private void Change(Seat seat, AgentStatus next, string? reason, DateTimeOffset now)
@@ -606,11 +656,36 @@ public sealed partial class QueueDispatcher(
         seat.Status = next;
         seat.Reason = reason;
         seat.Since = now;
+        if (next is not (AgentStatus.OnCall or AgentStatus.WrapUp))
+        {
+            seat.CurrentCall = null;
+        }
         var stored = AgentStatusNames.Stored(next);
         if (stored is not null && (stored != seat.StoredState || next == AgentStatus.Paused))
         {
             seat.StoredState = stored;
             stateLog.Append(new AgentStateChange(seat.Agent.Id, now, stored, reason));
+        }
+        PublishAgent(seat, now);
+    }
+
+    private void PublishAgent(Seat seat, DateTimeOffset now) =>
+        Publish(new AgentChanged(now, View(seat), seat.Agent.Skills, seat.RingingFor ?? seat.CurrentCall));
+
+    private void Publish(DispatcherChange change)
+    {
+        foreach (var observer in _observers)
+        {
+            try
+            {
+                observer.Changed(change);
+            }
+#pragma warning disable CA1031 // A live view that fails must not stop distribution.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogObserverFailed(e);
+            }
         }
     }
 
@@ -618,6 +693,9 @@ public sealed partial class QueueDispatcher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading agents and queues failed: {Error}")]
     private partial void LogLoadFailed(string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A live view failed on a dispatcher change")]
+    private partial void LogObserverFailed(Exception e);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A queue dispatcher command failed")]
     private partial void LogCommandFailed(Exception e);

@@ -208,7 +208,7 @@ public sealed partial class QueueHandover(
         {
             if (outcome == "abandoned")
             {
-                dispatcher.Leave(entry);
+                dispatcher.Leave(entry, abandoned: true);
                 call.Step("queue.abandoned", new { queue = queue.Code, waitMs = WaitMs(entry) });
                 Record(entry, null, null);
             }

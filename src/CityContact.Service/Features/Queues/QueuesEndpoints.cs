@@ -8,8 +8,6 @@ using Npgsql;
 
 namespace CityContact.Service.Features.Queues;
 
-public sealed record PauseRequest(string? Reason);
-
 public sealed record QueueRealtime(
     long Id, string Code, int Waiting, double LongestWaitSeconds, IReadOnlyDictionary<string, int> AgentsByState,
     long AnsweredToday, long AbandonedToday, double? ServiceLevel, double AverageHandleSeconds);
@@ -22,10 +20,7 @@ public static class QueuesEndpoints
         var agents = endpoints.MapGroup("/api/agents").WithTags("Agents");
         agents.MapGet("/", ListAgentsAsync).RequireRoles(Roles.Admin, Roles.Supervisor);
         agents.MapPost("/", CreateAgentAsync).RequireRoles(Roles.Admin);
-        agents.MapPost("/{id:long}/login", (long id, QueueDispatcher d) => ActAsync(id, AgentAction.Login, null, d)).RequireRoles(Roles.Admin, Roles.Supervisor);
-        agents.MapPost("/{id:long}/logout", (long id, QueueDispatcher d) => ActAsync(id, AgentAction.Logout, null, d)).RequireRoles(Roles.Admin, Roles.Supervisor);
-        agents.MapPost("/{id:long}/pause", (long id, PauseRequest? request, QueueDispatcher d) => ActAsync(id, AgentAction.Pause, request?.Reason, d)).RequireRoles(Roles.Admin, Roles.Supervisor);
-        agents.MapPost("/{id:long}/unpause", (long id, QueueDispatcher d) => ActAsync(id, AgentAction.Unpause, null, d)).RequireRoles(Roles.Admin, Roles.Supervisor);
+        // login, logout, pause and unpause (the agent itself too, audited): Features/Desk/DeskEndpoints.cs.
         endpoints.MapGet("/api/queues/realtime", RealtimeAsync).WithTags("Queues").RequireRoles(Roles.Admin, Roles.Supervisor);
     }
 
@@ -51,9 +46,6 @@ public static class QueuesEndpoints
         await dispatcher.ReloadAgentsAsync(ct);
         return TypedResults.Created($"/api/agents/{agent.Id}", agent);
     }
-
-    private static async Task<Results<Ok<AgentView>, ProblemHttpResult>> ActAsync(long id, AgentAction action, string? reason, QueueDispatcher dispatcher) =>
-        await dispatcher.ActAsync(id, action, reason) is { } view ? TypedResults.Ok(view) : Problems.NotFound($"Agent {id}");
 
     /// <summary>Live figures from the dispatcher; today's answered/abandoned and service level from the calls rows (they survive a restart).</summary>
     private static async Task<Ok<IReadOnlyList<QueueRealtime>>> RealtimeAsync(

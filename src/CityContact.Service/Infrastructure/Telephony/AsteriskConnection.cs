@@ -24,8 +24,11 @@ public sealed class SimulatorSettings
 
     public string CityNumber { get; set; } = "0256969";
 
-    /// <summary>Mean synthetic calls per hour (Poisson arrivals).</summary>
-    public double CallsPerHour { get; set; } = 1200;
+    /// <summary>Mean synthetic calls per hour (Poisson arrivals): one every 12 s, enough to keep <see cref="SyntheticAgents"/> busy with short waits.</summary>
+    public double CallsPerHour { get; set; } = 300;
+
+    /// <summary>With synthetic traffic: deskphones agent1…agentN of the simulator, each a synthetic agent.</summary>
+    public int SyntheticAgents { get; set; } = 6;
 }
 
 /// <summary>
@@ -74,6 +77,9 @@ public sealed class AsteriskConnection(
                 SoundsDirectory = settings.UseSoundFiles ? prompts.Value.ResolveSoundsDirectory() : null,
                 DefaultMediaLength = TimeSpan.FromMilliseconds(settings.DefaultMediaLengthMs),
                 TrunkStasisAppData = ariSettings.App + ",inbound,${EXTEN}",
+                PhoneEndpoints = settings.SyntheticTraffic
+                    ? [.. Enumerable.Range(1, Math.Max(1, settings.SyntheticAgents)).Select(n => $"agent{n}")]
+                    : new SimulatorOptions().PhoneEndpoints,
             }, ct);
             baseUrl = Simulator.AriBaseUrl;
             amiHost = "127.0.0.1";

@@ -1,4 +1,5 @@
 using CityContact.Service.Features.Agents;
+using CityContact.Service.Features.Queues;
 using CityContact.Simulator.Traffic;
 
 namespace CityContact.Service.Infrastructure.Telephony;
@@ -9,7 +10,8 @@ namespace CityContact.Service.Infrastructure.Telephony;
 /// real calls through the live flow.
 /// </summary>
 public sealed class SyntheticTrafficHost(
-    AsteriskConnection asterisk, SimulatorAgents agents, IOptions<SimulatorSettings> settings, ILogger<SyntheticTrafficHost> logger)
+    AsteriskConnection asterisk, SimulatorAgents agents, IOptions<SimulatorSettings> settings, IOptions<QueueOptions> queueOptions,
+    ILogger<SyntheticTrafficHost> logger)
     : IHostedService, IAsyncDisposable
 {
     private SyntheticTraffic? _traffic;
@@ -21,6 +23,7 @@ public sealed class SyntheticTrafficHost(
         if (asterisk.Simulator is { } simulator && options.SyntheticTraffic)
         {
             await agents.EnsureLoggedInAsync(simulator.Options.PhoneEndpoints, cancellationToken);
+            var wrapUp = queueOptions.Value.WrapUpSeconds;
             _traffic = SyntheticTraffic.Start(simulator, new SyntheticTrafficOptions
             {
                 RatePerHour = options.CallsPerHour,
@@ -29,6 +32,18 @@ public sealed class SyntheticTrafficHost(
                 MenuDepth = 3,
                 AgentEndpoints = simulator.Options.PhoneEndpoints,
                 MeanHandleTime = TimeSpan.FromSeconds(45),
+                // People at a desk: the after-call work fits in the service's wrap-up (the agent ends it when done),
+                // and breaks come through the desk's actions; a demo's day is short, so are its breaks.
+                AgentDesk = agents,
+                WrapUp = new DurationRange(TimeSpan.FromSeconds(Math.Min(2, wrapUp / 2)), TimeSpan.FromSeconds(wrapUp * 0.8)),
+                MeanWorkBetweenBreaks = TimeSpan.FromMinutes(5),
+                AgentBreaks =
+                [
+                    new("break", 6, DurationRange.Seconds(45, 120)),
+                    new("back-office", 2.5, DurationRange.Seconds(60, 150)),
+                    new("training", 1, DurationRange.Seconds(120, 240)),
+                    new("lunch", 0.5, DurationRange.Seconds(180, 300)),
+                ],
             }, logger);
         }
     }
