@@ -189,12 +189,16 @@ public static class TicketsEndpoints
     }
 
     private static async Task<Results<Ok<TicketView>, ValidationProblem, ProblemHttpResult>> AssignAsync(
-        long id, AssignRequest request, TicketService service, HttpContext http, CancellationToken ct)
+        long id, AssignRequest request, TicketService service, Agents.AgentStore agents, HttpContext http, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (request.AgentId is null or < 1)
         {
             errors["agentId"] = ["agentId is required"];
+        }
+        else if (await agents.GetAsync(request.AgentId.Value, ct) is null)
+        {
+            errors["agentId"] = [$"no agent with id {request.AgentId}"];
         }
         CheckNote(errors, request.Note, required: false);
         return errors.Count > 0
