@@ -65,6 +65,7 @@ public static class ServiceSetup
         app.MapVoicemail();
         app.MapIvr();
         app.MapQueues();
+        app.MapAgentAdmin();
         app.MapPrompts();
         app.MapSchedules();
     }

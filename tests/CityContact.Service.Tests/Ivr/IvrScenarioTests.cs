@@ -29,7 +29,7 @@ public sealed class IvrScenarioTests
     {
         using var admin = host.Admin();
         var flows = await admin.GetFromJsonAsync<JsonElement>("/api/ivr/flows", Ct);
-        var id = flows.EnumerateArray().Single(f => f.GetProperty("code").GetString() == DefaultFlow.Code).GetProperty("id").GetInt64();
+        var id = flows.GetProperty("items").EnumerateArray().Single(f => f.GetProperty("code").GetString() == DefaultFlow.Code).GetProperty("id").GetInt64();
         var main = DefaultFlow.Definition.Nodes["main"];
         var all = new Dictionary<string, FlowNode>(DefaultFlow.Definition.Nodes)
         {

@@ -26,7 +26,7 @@ public static partial class SchedulesEndpoints
     {
         var schedules = endpoints.MapGroup("/api/ivr/schedules").WithTags("IVR schedules").RequireRoles(Roles.Admin);
         schedules.MapGet("/", async (ScheduleStore store, CancellationToken ct) =>
-            TypedResults.Ok((await store.ListAsync(ct)).Select(s => new ScheduleSummary(s.Id, s.Code, s.Name)).ToList()));
+            TypedResults.Ok(Page.All<ScheduleSummary>([.. (await store.ListAsync(ct)).Select(s => new ScheduleSummary(s.Id, s.Code, s.Name))])));
         schedules.MapGet("/{id:long}", GetAsync);
         schedules.MapPost("/", CreateAsync);
         schedules.MapPut("/{id:long}", UpdateAsync);

@@ -178,14 +178,14 @@ public static class TicketsEndpoints
             ? TypedResults.Ok(TicketView.Of(ticket, service.Now))
             : Problems.NotFound($"Ticket {id}");
 
-    private static async Task<Results<Ok<TicketHistoryView[]>, ProblemHttpResult>> HistoryAsync(
+    private static async Task<Results<Ok<Page<TicketHistoryView>>, ProblemHttpResult>> HistoryAsync(
         long id, TicketService service, TicketStore store, CancellationToken ct)
     {
         if (await store.GetAsync(id, ct) is null)
         {
             return Problems.NotFound($"Ticket {id}");
         }
-        return TypedResults.Ok((await service.HistoryAsync(id, ct)).Select(TicketHistoryView.Of).ToArray());
+        return TypedResults.Ok(Page.All<TicketHistoryView>([.. (await service.HistoryAsync(id, ct)).Select(TicketHistoryView.Of)]));
     }
 
     private static async Task<Results<Ok<TicketView>, ValidationProblem, ProblemHttpResult>> AssignAsync(

@@ -16,7 +16,7 @@ public static class ProblemSetup
         {
             context.ProblemDetails.Extensions["traceId"] = TraceIdOf(context.HttpContext);
             // The framework answers a non-JSON body with a bare 415 (no exception to handle): say what it wants.
-            if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType && context.ProblemDetails is not HttpValidationProblemDetails)
+            if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType && context.ProblemDetails.Detail is null)
             {
                 context.ProblemDetails.Title = "The request body must be JSON";
                 context.ProblemDetails.Detail = "Send the body with Content-Type: application/json.";
