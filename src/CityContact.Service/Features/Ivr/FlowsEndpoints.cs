@@ -104,18 +104,18 @@ public static partial class FlowsEndpoints
     }
 
     private static async Task<Results<Ok<ValidationReport>, ProblemHttpResult>> ValidateVersionAsync(
-        long id, int version, FlowStore store, PromptCatalog prompts, NpgsqlDataSource dataSource, CancellationToken ct)
+        long id, int version, FlowStore store, PromptCatalog prompts, IOptions<IvrOptions> ivr, NpgsqlDataSource dataSource, CancellationToken ct)
     {
         if (await store.GetVersionAsync(id, version, ct) is not { } stored)
         {
             return Problems.NotFound($"Version {version} of flow {id}");
         }
-        var errors = await ValidateAsync(stored.Definition, prompts, dataSource, ct);
+        var errors = await ValidateAsync(stored.Definition, prompts, ivr.Value, dataSource, ct);
         return TypedResults.Ok(new ValidationReport(errors.Count == 0, errors));
     }
 
     private static async Task<Results<Ok<FlowVersionView>, ValidationProblem, ProblemHttpResult>> PublishAsync(
-        long id, int version, FlowStore store, FlowCatalog catalog, PromptCatalog prompts, NpgsqlDataSource dataSource, AuditLog audit, HttpContext http, CancellationToken ct)
+        long id, int version, FlowStore store, FlowCatalog catalog, PromptCatalog prompts, IOptions<IvrOptions> ivr, NpgsqlDataSource dataSource, AuditLog audit, HttpContext http, CancellationToken ct)
     {
         if (await store.GetVersionAsync(id, version, ct) is not { } stored)
         {
@@ -125,7 +125,7 @@ public static partial class FlowsEndpoints
         {
             return Problems.Conflict($"Version {version} is already published; roll back to it instead.");
         }
-        var errors = await ValidateAsync(stored.Definition, prompts, dataSource, ct);
+        var errors = await ValidateAsync(stored.Definition, prompts, ivr.Value, dataSource, ct);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(ErrorsByField(errors), title: "The flow is not valid");
@@ -145,7 +145,7 @@ public static partial class FlowsEndpoints
     /// schedules it names may have gone since it was published, and a version that cannot play must never go live.
     /// </summary>
     private static async Task<Results<Ok<FlowVersionView>, ValidationProblem, ProblemHttpResult>> RollBackAsync(
-        long id, RollbackRequest request, FlowStore store, FlowCatalog catalog, PromptCatalog prompts, NpgsqlDataSource dataSource,
+        long id, RollbackRequest request, FlowStore store, FlowCatalog catalog, PromptCatalog prompts, IOptions<IvrOptions> ivr, NpgsqlDataSource dataSource,
         AuditLog audit, HttpContext http, CancellationToken ct)
     {
         if (request.Version is not { } version)
@@ -156,7 +156,7 @@ public static partial class FlowsEndpoints
         {
             return Problems.NotFound($"Published version {version} of flow {id}");
         }
-        var errors = await ValidateAsync(target.Definition, prompts, dataSource, ct);
+        var errors = await ValidateAsync(target.Definition, prompts, ivr.Value, dataSource, ct);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(ErrorsByField(errors), title: $"Version {version} is no longer valid: it cannot go live again");
@@ -194,12 +194,12 @@ public static partial class FlowsEndpoints
     }
 
     /// <summary>Validation against the prompts on disk and the queues and schedules in the database.</summary>
-    public static async Task<IReadOnlyList<FlowError>> ValidateAsync(string json, PromptCatalog prompts, NpgsqlDataSource dataSource, CancellationToken ct)
+    public static async Task<IReadOnlyList<FlowError>> ValidateAsync(string json, PromptCatalog prompts, IvrOptions ivr, NpgsqlDataSource dataSource, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var queues = (await connection.QueryAsync<string>(new CommandDefinition("SELECT code FROM queues", cancellationToken: ct))).ToHashSet(StringComparer.Ordinal);
         var schedules = (await connection.QueryAsync<string>(new CommandDefinition("SELECT code FROM schedules", cancellationToken: ct))).ToHashSet(StringComparer.Ordinal);
-        return FlowValidator.Validate(json, new References(prompts, queues, schedules)).Errors;
+        return FlowValidator.Validate(json, new References(prompts, queues, schedules, ivr)).Errors;
     }
 
     private static Dictionary<string, string[]> ErrorsByField(IReadOnlyList<FlowError> errors) =>
@@ -209,8 +209,10 @@ public static partial class FlowsEndpoints
     private static FlowVersionView View(FlowVersion v, long? liveId) =>
         new(v.Id, v.Version, JsonSerializer.Deserialize<JsonElement>(v.Definition), v.CreatedAt, v.CreatedBy, v.PublishedAt, v.PublishedBy, v.Id == liveId);
 
-    private sealed class References(PromptCatalog prompts, HashSet<string> queues, HashSet<string> schedules) : IFlowReferences
+    private sealed class References(PromptCatalog prompts, HashSet<string> queues, HashSet<string> schedules, IvrOptions ivr) : IFlowReferences
     {
+        public bool ExternalNumberAllowed(string number) => ivr.IsAllowedExternal(number);
+
         public bool PromptExists(string key, string language) => prompts.Exists(key, language);
 
         public bool QueueExists(string code) => queues.Contains(code);

@@ -87,7 +87,16 @@ public static class Open311Endpoints
         {
             return Error(format, StatusCodes.Status400BadRequest, "the request must be form-encoded (application/x-www-form-urlencoded or multipart/form-data)");
         }
-        var form = await http.Request.ReadFormAsync(ct);
+        IFormCollection form;
+        try
+        {
+            form = await http.Request.ReadFormAsync(ct);
+        }
+        catch (InvalidDataException)
+        {
+            // A NUL character, an over-long value or too many fields: the form reader refuses it.
+            return Error(format, StatusCodes.Status400BadRequest, "the form is malformed (a control character, or a value or the form too large)");
+        }
         string? Field(string name) => form[name].ToString() is { Length: > 0 } value ? value.Trim() : null;
 
         if (failedKeys.IsBlocked(http))

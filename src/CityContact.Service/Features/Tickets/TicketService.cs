@@ -51,6 +51,9 @@ public sealed class TicketService(
 {
     public DateTimeOffset Now => time.GetUtcNow();
 
+    /// <summary>The country a national number belongs to (Tickets:CountryCode, e.g. 40).</summary>
+    public string CountryCode => options.Value.CountryCode;
+
     public string? NormalisePhone(string? phone) => PhoneNumbers.ToE164(phone, options.Value.CountryCode);
 
     /// <summary>Creates the ticket; throws <see cref="TicketDraftException"/> for an unknown or inactive category.</summary>

@@ -26,6 +26,9 @@ public static class DatabaseConflicts
                     $"it is still used by {Words(e.TableName ?? "other records")}; remove or move those first"),
             PostgresErrorCodes.ForeignKeyViolation => new(StatusCodes.Status409Conflict, "The request refers to a resource that does not exist", field,
                 $"{field}: no such {Words(column is null ? "resource" : column.EndsWith("_id", StringComparison.Ordinal) ? column[..^3] : column)}"),
+            // A NUL character in text: PostgreSQL cannot store it (the message names no column).
+            PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter => new(StatusCodes.Status400BadRequest,
+                "A text value holds a character that cannot be stored", "$", "text values may not contain NUL (\\u0000) characters"),
             PostgresErrorCodes.CheckViolation or PostgresErrorCodes.NotNullViolation or PostgresErrorCodes.StringDataRightTruncation =>
                 new(StatusCodes.Status400BadRequest, "A value is out of range", field, $"{field}: value not allowed"),
             _ => null,

@@ -13,6 +13,9 @@ public interface IFlowReferences
     bool QueueExists(string code);
 
     bool ScheduleExists(string code);
+
+    /// <summary>Whether a transfer node may dial this external number (Ivr:TransferAllowList); the call would be refused at run time otherwise.</summary>
+    bool ExternalNumberAllowed(string number) => true;
 }
 
 /// <summary>
@@ -224,6 +227,10 @@ public static class FlowValidator
                 else if (node.Number is { } number && !System.Text.RegularExpressions.Regex.IsMatch(number, @"^\+?[0-9]{2,20}$"))
                 {
                     errors.Add(new FlowError(id, "number", "must be a phone number of digits, optionally starting with +"));
+                }
+                else if (node.Number is { } external && !references.ExternalNumberAllowed(external))
+                {
+                    errors.Add(new FlowError(id, "number", "is not in Ivr:TransferAllowList: the transfer would be refused when a caller reaches it"));
                 }
                 break;
         }
