@@ -193,6 +193,10 @@ public static class Open311Endpoints
                 open = statuses[0] == "open";
             }
         }
+        if (start is not null && end is not null && end < start)
+        {
+            problems.Add("end_date must not be before start_date");
+        }
         if (problems.Count > 0)
         {
             return Errors(format, StatusCodes.Status400BadRequest, problems);
@@ -225,6 +229,7 @@ public static class Open311Endpoints
         {
             ["service_request_id"] = r.Number,
             ["status"] = open ? "open" : "closed",
+            // The store only returns requests filed through Open311; the resolution answers the citizen who filed it.
             ["status_notes"] = open ? null : r.Resolution ?? StatusNote(r.Status),
             ["service_name"] = r.ServiceName,
             ["service_code"] = r.ServiceCode,
