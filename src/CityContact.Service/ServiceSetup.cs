@@ -68,6 +68,7 @@ public static class ServiceSetup
         app.MapIvr();
         app.MapQueues();
         app.MapAgentAdmin();
+        app.MapQueueAdmin();
         app.MapPrompts();
         app.MapSchedules();
     }
