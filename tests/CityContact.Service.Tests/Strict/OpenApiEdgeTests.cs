@@ -94,6 +94,21 @@ public sealed class OpenApiEdgeTests(TicketServiceFixture service, ITestOutputHe
         Assert.True(failures.Count == 0, summary + "\n" + string.Join("\n", failures.Take(60)));
     }
 
+    [Fact]
+    public async Task Every_operation_has_a_summary_and_a_keys_role_is_an_enum()
+    {
+        using var admin = service.Admin;
+        var document = JsonNode.Parse(await admin.GetStringAsync("/swagger/v1/swagger.json"))!;
+        var missing = document["paths"]!.AsObject()
+            .SelectMany(p => p.Value!.AsObject().Where(o => o.Value is JsonObject).Select(o => (Path: p.Key, Method: o.Key, Operation: o.Value!)))
+            .Where(o => string.IsNullOrWhiteSpace((string?)o.Operation["summary"]))
+            .Select(o => $"{o.Method} {o.Path}")
+            .ToList();
+        Assert.Empty(missing);
+        var role = Resolve(document, document["components"]!["schemas"]!["CreateKeyRequest"])!["properties"]!["role"]!;
+        Assert.Equal(["admin", "supervisor", "agent", "reporter"], role["enum"]!.AsArray().Select(v => (string?)v));
+    }
+
     /// <summary>Null when the answer is acceptable for hostile input.</summary>
     private static string? Check(string path, int status, string? mediaType, string body)
     {
