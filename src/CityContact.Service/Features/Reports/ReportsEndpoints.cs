@@ -53,7 +53,16 @@ public static partial class ReportsEndpoints
             return TypedResults.ValidationProblem(errors);
         }
         var schedule = await store.CreateAsync(Fields(request), ct);
-        await quartz.ApplyAsync(schedule, ct);
+        try
+        {
+            await quartz.ApplyAsync(schedule, ct);
+        }
+        catch (SchedulerException e)
+        {
+            // Never a stored, enabled schedule without its trigger: the row goes again and the cron is named.
+            await store.DeleteAsync(schedule.Id, ct);
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["cron"] = [$"the scheduler refused it: {e.Message}"] });
+        }
         await audit.AppendAsync(AuditOf(http, "report_schedule.created", schedule), ct);
         return TypedResults.Created($"/api/reports/schedules/{schedule.Id}", schedule);
     }
