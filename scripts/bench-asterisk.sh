@@ -2,8 +2,10 @@
 # The real-Asterisk ramp of `make bench`: the same calls through the native dialplan and through CityContact, on one
 # Asterisk 22 on this machine, at rising call rates; writes the section "Real Asterisk ramp" of bench/RESULTS.md.
 #
-# usage: bench-asterisk.sh [--quick] [--out FILE]
+# usage: bench-asterisk.sh [--quick] [--split] [--out FILE]
 #   --quick   a check of the harness: 20 and 50 calls/s, 10 s each; prints the section, writes no file unless --out
+#   --split   Asterisk on CPU 0, SIPp, PostgreSQL and the service on CPU 1 (taskset): Asterisk with a core of its own,
+#             as on a deployment where CityContact and PostgreSQL run beside it, not on its cores; its own section
 #   --out     the results file whose section is replaced (default bench/RESULTS.md; --quick: none)
 #
 # Each side gets SIPp calls from the trunk address (127.0.0.4) for BENCH_SECONDS at each rate of BENCH_RATES. A call
@@ -12,7 +14,8 @@
 # The native side runs first, before the service is started, so it pays for nothing of CityContact's.
 #
 # Settings (environment):
-#   BENCH_RATES            calls/s, climbing (default "50 100 150 200 300 400"; --quick "20 50")
+#   BENCH_RATES            calls/s, climbing (default "50 100 150 200 300 400"; --split "50 100 150 175 200 250";
+#                          --quick "20 50")
 #   BENCH_SECONDS          seconds of calls per rate (default 20; --quick 10)
 #   BENCH_PROMPT           the prompt both sides play, a key of sounds/citycontact/en (default survey-thanks, 1.77 s)
 #   BENCH_ANSWER_TIMEOUT_S a 200 OK later than this is a failed call (default 10)
@@ -27,13 +30,15 @@ program=$(basename "$0")
 say() { printf '%s: %s\n' "$program" "$*" >&2; }
 
 quick=false
+split=false
 out=bench/RESULTS.md
 out_given=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=true; shift ;;
+    --split) split=true; shift ;;
     --out) [ $# -ge 2 ] || { say "--out needs a file"; exit 2; }; out=$2; out_given=true; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) say "unknown argument '$1' (see --help)"; exit 2 ;;
   esac
 done
@@ -41,6 +46,8 @@ if $quick && ! $out_given; then out=; fi
 
 if $quick; then
   rates=${BENCH_RATES:-20 50}; seconds=${BENCH_SECONDS:-10}
+elif $split; then
+  rates=${BENCH_RATES:-50 100 150 175 200 250}; seconds=${BENCH_SECONDS:-20}
 else
   rates=${BENCH_RATES:-50 100 150 200 300 400}; seconds=${BENCH_SECONDS:-20}
 fi
@@ -49,8 +56,15 @@ answer_timeout=${BENCH_ANSWER_TIMEOUT_S:-10}
 bye_timeout=${BENCH_BYE_TIMEOUT_S:-10}
 prefix=${ASTERISK_PREFIX:-/opt/asterisk-22}
 dist=${ASTERISK_DIST:-$repo/../shared/asterisk/dist}
+# Who runs where: with --split, Asterisk alone on CPU 0 and everything else (SIPp through ramp.py, PostgreSQL, the
+# service) on CPU 1; children inherit the affinity.
+on_asterisk_cpu=(); on_other_cpu=(); section="Real Asterisk ramp"
+if $split; then
+  [ "$(nproc)" -ge 2 ] || { say "--split needs 2 CPUs, this machine has $(nproc)"; exit 2; }
+  on_asterisk_cpu=(taskset -c 0); on_other_cpu=(taskset -c 1); section="Real Asterisk ramp, Asterisk on a core of its own"
+fi
 # -B: no __pycache__ in the repository.
-ramp=(python3 -B "$repo/bench/asterisk-ramp/ramp.py")
+ramp=("${on_other_cpu[@]}" python3 -B "$repo/bench/asterisk-ramp/ramp.py")
 
 sip_port=35060
 http_port=38088
@@ -63,7 +77,7 @@ citycontact_number=7001
 # Without the distribution there is no Asterisk to measure: the section says so instead of failing the whole bench.
 skip() {
   say "skipped: $1"
-  if [ -n "$out" ]; then "${ramp[@]}" skipped --reason "$1" --out "$out"; fi
+  if [ -n "$out" ]; then "${ramp[@]}" skipped --section "$section" --reason "$1" --out "$out"; fi
   exit 0
 }
 [ -d "$dist" ] || skip "no Asterisk distribution at $(realpath -m "$dist") (ASTERISK_DIST)"
@@ -173,14 +187,14 @@ dotnet build src/CityContact.Service -c Release -nologo -v quiet >"$work/build.l
 service_dll=src/CityContact.Service/bin/Release/net10.0/CityContact.Service.dll
 
 say "PostgreSQL, Asterisk in $work"
-pg_port=$(bash scripts/pg.sh start "$work/pg" | sed -E 's/.*Port=([0-9]+).*/\1/')
+pg_port=$("${on_other_cpu[@]}" bash scripts/pg.sh start "$work/pg" | sed -E 's/.*Port=([0-9]+).*/\1/')
 "$pgbin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres citycontact
 export ConnectionStrings__CityContact="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=citycontact"
 dotnet "$service_dll" migrate >"$work/migrate.log" 2>&1 || { cat "$work/migrate.log" >&2; exit 1; }
 
 write_bench_asterisk_config "$work" "$prefix"
 ulimit -n 65536 2>/dev/null || true
-"$prefix/bin/asterisk" -C "$etc/asterisk.conf"
+"${on_asterisk_cpu[@]}" "$prefix/bin/asterisk" -C "$etc/asterisk.conf"
 # The control socket appears a moment after the daemon forks; until then -rx fails at once.
 booted=false
 for _ in $(seq 120); do
@@ -202,7 +216,7 @@ Ari__Url=http://127.0.0.1:$http_port/ari Ari__User=citycontact Ari__Password=$ar
 Ami__Host=127.0.0.1 Ami__Port=$ami_port Ami__User=citycontact Ami__Secret=$ami_secret \
 Prompts__SoundsDirectory=$work/lib/sounds City__DefaultLanguage=en Auth__BootstrapAdminKey=$admin_key \
 ASPNETCORE_URLS=$service_url Serilog__MinimumLevel__Default=Warning \
-  dotnet "$service_dll" >"$work/service.log" 2>&1 &
+  "${on_other_cpu[@]}" dotnet "$service_dll" >"$work/service.log" 2>&1 &
 service_pid=$!
 for _ in $(seq 120); do
   if [ "$(curl -s -o /dev/null -w '%{http_code}' "$service_url/health/ready")" = 200 ] \
@@ -228,6 +242,6 @@ api -o /dev/null -X PUT "$service_url/api/ivr/numbers/$citycontact_number" -d '{
 say "CityContact: rates $rates calls/s, $seconds s each"
 "${ramp[@]}" side --side citycontact --number "$citycontact_number" --service-pid "$service_pid" "${common[@]}"
 
-"${ramp[@]}" report --work "$work" --rates "$rates" --seconds "$seconds" --prompt "$prompt" \
+"${ramp[@]}" report --section "$section" --split "$split" --work "$work" --rates "$rates" --seconds "$seconds" --prompt "$prompt" \
   --answer-timeout "$answer_timeout" --bye-timeout "$bye_timeout" --prompt-file "sounds/citycontact/en/$prompt.wav" --quick "$quick" ${out:+--out "$out"}
-if [ -n "$out" ]; then say "section \"Real Asterisk ramp\" written to $out"; fi
+if [ -n "$out" ]; then say "section \"$section\" written to $out"; fi

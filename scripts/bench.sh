@@ -24,5 +24,7 @@ fi
 if [ "${BENCH_ASTERISK:-1}" != 0 ] && { [ -z "$filter" ] || $asterisk_only; }; then
   # It measures whole calls on the machine's cores: nothing else of the bench runs meanwhile.
   bash scripts/bench-asterisk.sh --out "$out"
+  # The same with Asterisk alone on a core: what CityContact costs Asterisk itself, apart from sharing its CPUs.
+  bash scripts/bench-asterisk.sh --split --out "$out"
 fi
 echo "bench: results written to $out"

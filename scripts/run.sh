@@ -35,8 +35,10 @@ fi
 
 # Without Ari:Url the service starts the Asterisk simulator in-process; synthetic citizens then dial the city's
 # number (about one call every 3 s) so that /api/calls fills with real calls through the default flow.
+# The simulator is a development composition: the Production environment refuses to start without Ari:Url.
 if [ -z "${Ari__Url:-}" ]; then
   export Simulator__SyntheticTraffic=${Simulator__SyntheticTraffic:-true}
+  export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development}
 fi
 
 dotnet build src/CityContact.Service -c Release -nologo -v quiet

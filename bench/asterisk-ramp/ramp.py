@@ -408,12 +408,15 @@ def report(args):
         sides[name] = json.load(open(path)) if os.path.exists(path) else {"rates": []}
         results[name] = sides[name]["rates"]
     prompt = prompt_seconds(args.prompt_file)
-    lines = [f"## {SECTION}", ""]
+    lines = [f"## {args.section}", ""]
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
     mode = " (quick check of the harness, `--quick`: not a measurement)" if args.quick == "true" else ""
     lines += [
         f"Run {now} UTC on {os.cpu_count()} cores, Asterisk 22.10.1, SIPp, PostgreSQL and the service on the same machine"
-        f"{mode}. Written by `scripts/bench-asterisk.sh`.",
+        + (", **Asterisk alone on CPU 0, SIPp, PostgreSQL and the service on CPU 1** (`taskset`, `--split`): Asterisk with a "
+           "core of its own, as where CityContact and PostgreSQL run beside Asterisk rather than on its cores"
+           if args.split == "true" else "")
+        + f"{mode}. Written by `scripts/bench-asterisk.sh`.",
         "",
         f"SIPp calls in from the trunk at each rate for {args.seconds} s (rates {args.rates} calls/s); a call is INVITE → "
         f"200 OK → the prompt `{args.prompt}` ({prompt:.2f} s) → Asterisk's BYE. **native**: the dialplan answers, plays it "
@@ -513,19 +516,19 @@ def report(args):
     section = "\n".join(lines) + "\n"
     print(section)
     if args.out:
-        write_section(args.out, section)
+        write_section(args.out, section, args.section)
 
 
 def skipped(args):
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
-    write_section(args.out, f"## {SECTION}\n\n(skipped {now} UTC: {args.reason})\n\n")
+    write_section(args.out, f"## {args.section}\n\n(skipped {now} UTC: {args.reason})\n\n", args.section)
 
 
-def write_section(path, section):
+def write_section(path, section, title):
     """Replaces the section in place (up to the next "## " heading), or appends it; the rest of the file is untouched."""
     text = open(path).read() if os.path.exists(path) else "# CityContact benchmark results\n"
     section = section.rstrip("\n") + "\n"
-    heading = f"\n## {SECTION}\n"
+    heading = f"\n## {title}\n"
     start = text.find(heading)
     if start < 0:
         text = text.rstrip("\n") + "\n\n" + section
@@ -552,8 +555,10 @@ def main():
         p.add_argument("--ari-port", type=int, required=True)
     r = commands.add_parser("report")
     r.add_argument("--out")
+    r.add_argument("--split", default="false")
     r.add_argument("--quick", default="false")
     r.add_argument("--prompt", required=True)
+    r.add_argument("--section", default=SECTION)
     for p in (s, r):
         p.add_argument("--work", required=True)
         p.add_argument("--rates", required=True)
@@ -562,6 +567,7 @@ def main():
         p.add_argument("--answer-timeout", type=float, default=10)
         p.add_argument("--bye-timeout", type=float, default=10)
     k = commands.add_parser("skipped")
+    k.add_argument("--section", default=SECTION)
     k.add_argument("--reason", required=True)
     k.add_argument("--out", required=True)
     args = parser.parse_args()

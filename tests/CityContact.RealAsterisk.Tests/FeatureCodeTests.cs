@@ -15,11 +15,8 @@ public sealed class FeatureCodeTests(AsteriskFixture fixture)
     public async Task Star45_logs_in_and_out_and_star46_pauses_and_unpauses_the_agent_of_the_phone()
     {
         var ct = Timeouts.After(90);
-        await using var service = await RealAsteriskService.StartAsync(Asterisk, ct);
-        await using var phone = PjsuaPhone.Start(Asterisk, "101", PhoneAnswer.AutoAnswer);
-        Assert.True(await phone.RegisteredAsync(ct), phone.Output);
-        var agent = await service.CreateAgentAsync("101", QueueTests.Queue, 0, ct);
-        await service.WaitForAgentAsync(agent, a => a is { State: "logged_out", Registered: true }, ct);
+        await using var desk = await StartDeskAsync("101", ct);
+        var (service, phone, agent) = desk;
 
         await DialFeatureAsync(phone, "*45", ct);
         await service.WaitForAgentAsync(agent, a => a.State == "available", ct);
@@ -39,11 +36,8 @@ public sealed class FeatureCodeTests(AsteriskFixture fixture)
     public async Task Star46_of_a_logged_out_agent_leaves_them_logged_out()
     {
         var ct = Timeouts.After(60);
-        await using var service = await RealAsteriskService.StartAsync(Asterisk, ct);
-        await using var phone = PjsuaPhone.Start(Asterisk, "102", PhoneAnswer.AutoAnswer);
-        Assert.True(await phone.RegisteredAsync(ct), phone.Output);
-        var agent = await service.CreateAgentAsync("102", QueueTests.Queue, 0, ct);
-        await service.WaitForAgentAsync(agent, a => a is { State: "logged_out", Registered: true }, ct);
+        await using var desk = await StartDeskAsync("102", ct);
+        var (service, phone, agent) = desk;
 
         await DialFeatureAsync(phone, "*46", ct);
 
@@ -54,11 +48,8 @@ public sealed class FeatureCodeTests(AsteriskFixture fixture)
     public async Task The_agent_hears_the_spoken_confirmation_of_a_feature_code()
     {
         var ct = Timeouts.After(60);
-        await using var service = await RealAsteriskService.StartAsync(Asterisk, ct);
-        await using var phone = PjsuaPhone.Start(Asterisk, "102", PhoneAnswer.AutoAnswer);
-        Assert.True(await phone.RegisteredAsync(ct), phone.Output);
-        var agent = await service.CreateAgentAsync("102", QueueTests.Queue, 0, ct);
-        await service.WaitForAgentAsync(agent, a => a is { State: "logged_out", Registered: true }, ct);
+        await using var desk = await StartDeskAsync("102", ct);
+        var (service, phone, agent) = desk;
         var before = Asterisk.ReadLog().Length;
 
         await DialFeatureAsync(phone, "*45", ct);
@@ -67,6 +58,35 @@ public sealed class FeatureCodeTests(AsteriskFixture fixture)
         var missing = Asterisk.MissingSounds(before);
         Assert.True(missing.Count == 0, string.Join('\n', missing));
         Assert.Equal("available", (await service.AgentAsync(agent, ct)).State);
+    }
+
+    /// <summary>The service, and a registered deskphone at <c>extension</c> whose agent exists and is logged out.</summary>
+    private sealed record Desk(RealAsteriskService Service, PjsuaPhone Phone, long Agent) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Phone.DisposeAsync();
+            await Service.DisposeAsync();
+        }
+    }
+
+    private async Task<Desk> StartDeskAsync(string extension, CancellationToken ct)
+    {
+        var service = await RealAsteriskService.StartAsync(Asterisk, ct);
+        var phone = PjsuaPhone.Start(Asterisk, extension, PhoneAnswer.AutoAnswer);
+        var desk = new Desk(service, phone, 0);
+        try
+        {
+            Assert.True(await phone.RegisteredAsync(ct), phone.Output);
+            var agent = await service.CreateAgentAsync(extension, QueueTests.Queue, 0, ct);
+            await service.WaitForAgentAsync(agent, a => a is { State: "logged_out", Registered: true }, ct);
+            return desk with { Agent = agent };
+        }
+        catch
+        {
+            await desk.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>

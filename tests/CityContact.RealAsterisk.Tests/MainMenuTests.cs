@@ -1,5 +1,6 @@
 using CityContact.RealAsterisk.Tests.Harness;
 using CityContact.Service.Features.Calls;
+using Dapper;
 using static CityContact.RealAsterisk.Tests.Harness.CallerStep;
 
 namespace CityContact.RealAsterisk.Tests;
@@ -30,6 +31,43 @@ public sealed class MainMenuTests(AsteriskFixture fixture)
             ["taxes"] = new { kind = "queue", queue = "taxes" },
             ["documents"] = new { kind = "queue", queue = "documents" },
             ["operator"] = new { kind = "queue", queue = "operator" },
+        },
+    };
+
+    /// <summary>The quick menu with 3 opening a menu below it: there 1 documents, 9 back to the main menu.</summary>
+    private static readonly object MenuBelowMenu = new
+    {
+        start = "main",
+        fallback = "operator",
+        languages = new[] { "ro", "en" },
+        nodes = new Dictionary<string, object>
+        {
+            ["main"] = new
+            {
+                kind = "menu", prompts = new[] { "digit-1" }, options = new Dictionary<string, string> { ["1"] = "taxes", ["3"] = "more" },
+                timeoutMs = 1500, maxRetries = 2, noInputPrompt = "no-input", invalidPrompt = "invalid-choice", exit = "operator",
+            },
+            ["more"] = new
+            {
+                kind = "menu", prompts = new[] { "digit-2" }, options = new Dictionary<string, string> { ["1"] = "documents", ["9"] = "main" },
+                timeoutMs = 1500, maxRetries = 2, noInputPrompt = "no-input", invalidPrompt = "invalid-choice", exit = "operator",
+            },
+            ["taxes"] = new { kind = "queue", queue = "taxes" },
+            ["documents"] = new { kind = "queue", queue = "documents" },
+            ["operator"] = new { kind = "queue", queue = "operator" },
+        },
+    };
+
+    /// <summary>A reference number typed after "one" (up to 8 digits, 1.5 s between them), then goodbye.</summary>
+    private static readonly object ReferenceInput = new
+    {
+        start = "ask",
+        languages = new[] { "ro", "en" },
+        nodes = new Dictionary<string, object>
+        {
+            ["ask"] = new { kind = "input", prompts = new[] { "digit-1" }, variable = "reference", maxDigits = 8, interDigitTimeoutMs = 1500, next = "thanks" },
+            ["thanks"] = new { kind = "play", prompts = new[] { "goodbye" }, next = "end" },
+            ["end"] = new { kind = "hangup" },
         },
     };
 
@@ -74,6 +112,54 @@ public sealed class MainMenuTests(AsteriskFixture fixture)
         Assert.Contains(timeline, e => e.Type == "prompt" && e.Data.Contains("invalid-choice", StringComparison.Ordinal));
         Assert.DoesNotContain(timeline, e => e.Type == "timeout");
         Assert.True(call.IvrPath.SequenceEqual(["main", "documents"]), because);
+    }
+
+    [RealAsteriskFact]
+    public async Task In_a_menu_below_the_main_menu_an_invalid_key_repeats_that_menu_9_goes_back_up_and_1_reaches_documents()
+    {
+        var ct = Timeouts.After(120);
+        await using var service = await RealAsteriskService.StartAsync(Asterisk, ct);
+        await service.PublishFlowAsync("nested", QuickNumber, MenuBelowMenu, ct);
+        var caller = new SippCaller(Asterisk, SippCaller.UniqueCallerNumber(), QuickNumber);
+        var afterInvalid = new Pause(Asterisk.PromptLength("ro", "invalid-choice") + TimeSpan.FromSeconds(1));
+
+        // 3 down; 5 is no option there (invalid-choice, the lower menu again); 9 back up; 3 down again; 1 for documents.
+        var result = await caller.CallAsync(
+            [Wait(1), Key('3'), Wait(1), Key('5'), afterInvalid, Key('9'), Wait(1), Key('3'), Wait(1), Key('1'), Wait(3)],
+            CallerEnding.HangsUp, ct);
+
+        var (call, timeline) = await service.EndedCallAsync(caller.CallerNumber, ct);
+        var because = Because(result, timeline);
+        Assert.True(result.Answered, because);
+        Assert.True(call.IvrPath.SequenceEqual(["main", "more", "main", "more", "documents"]), because);
+        var invalid = Assert.Single(timeline, e => e.Type == "invalid");
+        Assert.Contains("\"more\"", invalid.Data, StringComparison.Ordinal);
+        // The lower menu's question was asked three times (twice on the first visit, once on the second), the main one twice.
+        Assert.Equal(3, timeline.Count(e => e.Type == "prompt" && e.Data.Contains("/digit-2", StringComparison.Ordinal)));
+        Assert.Equal(2, timeline.Count(e => e.Type == "prompt" && e.Data.Contains("/digit-1", StringComparison.Ordinal)));
+        Assert.DoesNotContain(timeline, e => e.Type == "timeout");
+        Assert.Contains(timeline, e => e.Type == "queue.entered" && e.Data.Contains("\"documents\"", StringComparison.Ordinal));
+    }
+
+    [RealAsteriskFact]
+    public async Task Digits_typed_at_an_input_node_end_at_the_inter_digit_timeout_and_are_kept_with_the_call()
+    {
+        var ct = Timeouts.After(90);
+        await using var service = await RealAsteriskService.StartAsync(Asterisk, ct);
+        await service.PublishFlowAsync("reference", QuickNumber, ReferenceInput, ct);
+        var caller = new SippCaller(Asterisk, SippCaller.UniqueCallerNumber(), QuickNumber);
+
+        // 4 while the question plays, then 2 and 7; no #: the input ends 1.5 s after the last key.
+        var result = await caller.CallAsync([Wait(0.3), Key('4'), Wait(0.4), Key('2'), Wait(0.4), Key('7')], CallerEnding.WaitsForHangup, ct);
+
+        var (call, timeline) = await service.EndedCallAsync(caller.CallerNumber, ct);
+        var because = Because(result, timeline);
+        Assert.True(result.Answered && result.HungUpByAsterisk && result.ExitCode == 0, because);
+        Assert.True(call.IvrPath.SequenceEqual(["ask", "thanks", "end"]), because);
+        await using var connection = await service.Database.DataSource.OpenConnectionAsync(ct);
+        var variables = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
+            "SELECT ivr_variables ->> 'reference' FROM calls WHERE id = @id", new { id = call.Id }, cancellationToken: ct));
+        Assert.True(variables == "427", $"reference {variables}\n{because}");
     }
 
     [RealAsteriskFact]

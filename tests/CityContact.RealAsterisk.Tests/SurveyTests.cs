@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
 using CityContact.RealAsterisk.Tests.Harness;
 using CityContact.Service.Features.Calls;
 using Dapper;
@@ -49,19 +47,8 @@ public sealed class SurveyTests(AsteriskFixture fixture)
     private async Task<(long Ticket, string Phone)> ResolveAndRateAsync(RealAsteriskService service, PjsuaPhone citizen, char rating, CancellationToken ct)
     {
         var phone = SippCaller.UniqueCallerNumber();
-        using var admin = service.Admin();
-        long department;
-        await using (var connection = await service.Database.DataSource.OpenConnectionAsync(ct))
-        {
-            department = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT id FROM departments WHERE code = 'taxes'", cancellationToken: ct));
-        }
-        var created = await Expect(await admin.PostAsJsonAsync("/api/tickets", new
-        {
-            kind = "request", channel = "phone", subject = "Property tax statement", departmentId = department, citizenPhone = phone,
-        }, ct), ct);
-        var ticket = created.GetProperty("id").GetInt64();
         // Wednesday 10:00 in Bucharest: calling hours, so the call is placed at once.
-        await Expect(await admin.PostAsJsonAsync($"/api/tickets/{ticket}/resolve", new { resolution = "Statement sent by post" }, ct), ct);
+        var (ticket, _) = await service.FileResolvedTicketAsync(phone, ct);
         await citizen.WaitForLineAsync(l => l.Contains("state changed to CONFIRMED", StringComparison.Ordinal), ct);
         await citizen.SendDigitsAsync(rating.ToString(), ct);
         // Thanks and goodbye, then the city hangs up.
@@ -114,12 +101,5 @@ public sealed class SurveyTests(AsteriskFixture fixture)
         {
             return last!;
         }
-    }
-
-    private static async Task<JsonElement> Expect(HttpResponseMessage response, CancellationToken ct)
-    {
-        var body = await response.Content.ReadAsStringAsync(ct);
-        Assert.True(response.IsSuccessStatusCode, $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri}: {(int)response.StatusCode} {body}");
-        return JsonDocument.Parse(body).RootElement.Clone();
     }
 }

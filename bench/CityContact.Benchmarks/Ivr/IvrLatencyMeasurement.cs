@@ -46,7 +46,8 @@ public sealed class IvrLatencyMeasurement : IScenarioMeasurement
         }
         try
         {
-            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+            // The service's own in-process simulator is a development composition (Production refuses it).
+            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["ConnectionStrings:CityContact"] = new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = database, MaxPoolSize = 50 }.ConnectionString,

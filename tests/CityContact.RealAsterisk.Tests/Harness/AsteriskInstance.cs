@@ -287,7 +287,7 @@ public sealed class AsteriskInstance : IAsyncDisposable
     private static async Task<(int ExitCode, string Output)> TryRunAsync(
         string file, IReadOnlyList<string> arguments, CancellationToken ct, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(file);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -296,18 +296,7 @@ public sealed class AsteriskInstance : IAsyncDisposable
         {
             start.Environment[name] = value;
         }
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
-        var output = process.StandardOutput.ReadToEndAsync(ct);
-        var error = process.StandardError.ReadToEndAsync(ct);
-        try
-        {
-            await process.WaitForExitAsync(ct);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        return (process.ExitCode, await output + await error);
+        var (exitCode, output, error) = await ChildProcess.RunAsync(start, ct);
+        return (exitCode, output + error);
     }
 }

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Dapper;
 
 namespace CityContact.RealAsterisk.Tests.Harness;
 
@@ -77,6 +78,27 @@ public static class CityAdmin
             }
             await Task.Delay(50, ct);
         }
+    }
+
+    /// <summary>
+    /// Files a taxes request from <paramref name="phone"/> and resolves it, as an agent would over the API (with
+    /// Surveys:OutboundCalls on, resolving places the survey call); returns its id and number.
+    /// </summary>
+    public static async Task<(long Id, string Number)> FileResolvedTicketAsync(this RealAsteriskService service, string phone, CancellationToken ct)
+    {
+        using var admin = service.Admin();
+        long department;
+        await using (var connection = await service.Database.DataSource.OpenConnectionAsync(ct))
+        {
+            department = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT id FROM departments WHERE code = 'taxes'", cancellationToken: ct));
+        }
+        var created = await Expect(await admin.PostAsJsonAsync("/api/tickets", new
+        {
+            kind = "request", channel = "phone", subject = "Property tax statement", departmentId = department, citizenPhone = phone,
+        }, ct), ct);
+        var id = created.GetProperty("id").GetInt64();
+        await Expect(await admin.PostAsJsonAsync($"/api/tickets/{id}/resolve", new { resolution = "Statement sent by post" }, ct), ct);
+        return (id, created.GetProperty("number").GetString()!);
     }
 
     private static async Task<JsonElement> Expect(HttpResponseMessage response, CancellationToken ct)

@@ -53,10 +53,11 @@ public sealed class PjsuaPhone : IAsyncDisposable
         }
     }
 
-    public static PjsuaPhone Start(AsteriskInstance asterisk, string extension, PhoneAnswer answer, string? password = null)
+    /// <param name="hangUpAfterSeconds">When set, the phone hangs up that long after answering.</param>
+    public static PjsuaPhone Start(AsteriskInstance asterisk, string extension, PhoneAnswer answer, string? password = null, int? hangUpAfterSeconds = null)
     {
         var sip = $"127.0.0.1:{asterisk.Layout.SipPort}";
-        return Launch(asterisk, extension, answer, null,
+        return Launch(asterisk, extension, answer, hangUpAfterSeconds,
         [
             "--id", $"sip:{extension}@{sip}", "--registrar", $"sip:{sip}", "--realm", "*",
             "--username", extension, "--password", password ?? asterisk.AgentPassword(extension),

@@ -57,8 +57,6 @@ public sealed class SippCaller(AsteriskInstance asterisk, string callerNumber, s
             var messages = Path.Combine(directory, "messages.log");
             var start = new ProcessStartInfo(asterisk.Installation.Sipp)
             {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
                 ArgumentList =
                 {
                     "-sf", scenario, "-s", dialedNumber,
@@ -72,26 +70,14 @@ public sealed class SippCaller(AsteriskInstance asterisk, string callerNumber, s
                 },
                 WorkingDirectory = directory,
             };
-            using var process = Process.Start(start) ?? throw new InvalidOperationException("sipp did not start");
-            var output = process.StandardOutput.ReadToEndAsync(ct);
-            var error = process.StandardError.ReadToEndAsync(ct);
-            try
-            {
-                await process.WaitForExitAsync(ct);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
-            await output;
+            var (exitCode, _, error) = await ChildProcess.RunAsync(start, ct);
             var trace = File.Exists(messages) ? await File.ReadAllTextAsync(messages, CancellationToken.None) : "";
             var received = ReceivedMessages(trace).ToList();
             return new CallerResult(
-                process.ExitCode,
+                exitCode,
                 Answered: received.Any(m => m.StartsWith("SIP/2.0 200", StringComparison.Ordinal) && m.Contains("CSeq: 1 INVITE", StringComparison.Ordinal)),
                 HungUpByAsterisk: received.Any(m => m.StartsWith("BYE ", StringComparison.Ordinal)),
-                Trace: trace + await error);
+                Trace: trace + error);
         }
         finally
         {

@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using CityContact.Service.Tests.Infrastructure;
 
 namespace CityContact.Service.Tests.Api;
@@ -46,13 +47,33 @@ public sealed class StartupTests(DatabaseFixture db) : IClassFixture<DatabaseFix
         Assert.Contains("ConnectionStrings:CityContact", failure.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task In_production_an_empty_ari_url_stops_start_up_rather_than_answering_a_simulated_asterisk()
+    {
+        var failure = await StartWithAsync([], Environments.Production);
+
+        Assert.True(failure.Message.Contains("Ari:Url is required in the Production environment", StringComparison.Ordinal), failure.ToString());
+        Assert.True(StartupFailure.IsConfigurationError(failure), failure.ToString());
+    }
+
+    [Fact]
+    public async Task The_service_process_in_production_without_an_asterisk_says_so_in_one_line_and_exits_with_2()
+    {
+        var (exitCode, error, output) = await RunServiceProcessAsync(new() { ["ASPNETCORE_ENVIRONMENT"] = Environments.Production });
+
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("CityContact cannot start: Ari:Url is required in the Production environment", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// Composes the real service (AddCityContact) and starts it in process. WebApplicationFactory cannot be used
     /// here: Program's RunAsync disposes the failed host and the factory then reports that instead of the cause.
     /// </summary>
-    private async Task<Exception> StartWithAsync(Dictionary<string, string?> settings)
+    private async Task<Exception> StartWithAsync(Dictionary<string, string?> settings, string environment = "Development")
     {
-        var builder = WebApplication.CreateBuilder();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -73,22 +94,36 @@ public sealed class StartupTests(DatabaseFixture db) : IClassFixture<DatabaseFix
     [Fact]
     public async Task The_service_process_refuses_a_bad_time_zone_with_one_line_and_exit_code_2()
     {
+        var (exitCode, error, output) = await RunServiceProcessAsync(new()
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = Environments.Development,
+            ["City__TimeZone"] = "Mars/Olympus_Mons",
+        });
+
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("CityContact cannot start: City:TimeZone 'Mars/Olympus_Mons'", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs the service's own process as an operator would, with <paramref name="environment"/> beside the connection string.</summary>
+    private async Task<(int ExitCode, string Error, string Output)> RunServiceProcessAsync(Dictionary<string, string> environment)
+    {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "CityContact.Service.dll"), "--urls", "http://127.0.0.1:0"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
         start.Environment["ConnectionStrings__CityContact"] = db.ConnectionString;
-        start.Environment["City__TimeZone"] = "Mars/Olympus_Mons";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
-
-        Assert.Equal(2, process.ExitCode);
-        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("CityContact cannot start: City:TimeZone 'Mars/Olympus_Mons'", line, StringComparison.Ordinal);
-        Assert.DoesNotContain("Exception", await output, StringComparison.Ordinal);
+        return (process.ExitCode, error, await output);
     }
 
     [Fact]

@@ -17,7 +17,10 @@ public sealed class AriOptions
 {
     public const string Section = "Ari";
 
-    /// <summary>Empty: the built-in Asterisk simulator. Otherwise the base URL of Asterisk's ARI, e.g. http://pbx:8088/ari.</summary>
+    /// <summary>
+    /// The base URL of Asterisk's ARI, e.g. http://pbx:8088/ari. Empty: the built-in Asterisk simulator, for development
+    /// and tests only; the Production environment refuses to start without an Asterisk.
+    /// </summary>
     public string? Url { get; set; }
 
     public string? User { get; set; }
@@ -115,7 +118,7 @@ internal sealed class DatabaseOptionsValidator : IValidateOptions<DatabaseOption
     }
 }
 
-internal sealed class AriOptionsValidator : IValidateOptions<AriOptions>
+internal sealed class AriOptionsValidator(IHostEnvironment environment) : IValidateOptions<AriOptions>
 {
     public ValidateOptionsResult Validate(string? name, AriOptions options)
     {
@@ -127,6 +130,11 @@ internal sealed class AriOptionsValidator : IValidateOptions<AriOptions>
         if (options.MaxConnections is < 1 or > 1000)
         {
             errors.Add($"Ari:MaxConnections {options.MaxConnections} must be between 1 and 1000 (and below Asterisk's http.conf sessionlimit, 100 by default)");
+        }
+        if (options.UsesSimulator && environment.IsProduction())
+        {
+            // A typo in a production host's settings must not leave the city's number answered by nobody behind a healthy service.
+            errors.Add("Ari:Url is required in the Production environment: without it the service would answer a simulated Asterisk, not the city's (the simulator is for development: ASPNETCORE_ENVIRONMENT=Development)");
         }
         if (!options.UsesSimulator)
         {
