@@ -37,6 +37,14 @@ if [ -z "${Accounts__FirstAdminPassword:-}" ]; then
   export Accounts__FirstAdminPassword
 fi
 
+# Prompts uploaded over the API go to a copy of the shipped sounds under .data/ (which `make clean` removes), never
+# into the git work tree. Shipped recordings missing from the copy are added; uploads already there are kept.
+if [ -z "${Prompts__SoundsDirectory:-}" ]; then
+  mkdir -p "$data/sounds"
+  cp -Rn sounds/. "$data/sounds/"
+  export Prompts__SoundsDirectory="$PWD/$data/sounds"
+fi
+
 # Without Ari:Url the service starts the Asterisk simulator in-process; synthetic citizens then dial the city's
 # number (about one call every 3 s) so that /api/calls fills with real calls through the default flow.
 # The simulator is a development composition: the Production environment refuses to start without Ari:Url.

@@ -40,6 +40,10 @@ dotnet test CityContact.sln -c Release --no-build -nologo -v quiet \
 awk '/^Total tests:/ { t += $3 } /^ +Passed:/ { p += $2 } /^ +Failed:/ { f += $2 } /^ +Skipped:/ { s += $2 }
      END { printf "\nTOTAL: %d tests, %d passed, %d failed, %d skipped\n", t, p, f, s }' "$work/test.log"
 
+# How much hostile input the OpenAPI-walking edge suite sent (its EDGES line), and the decoder fuzzing's inputs.
+edges=tests/CityContact.Service.Tests/bin/Release/net10.0/openapi-edges.txt
+if [ -s "$edges" ]; then head -n 1 "$edges"; fi
+
 # The real-Asterisk suite on a line of its own, from its per-test result lines (assemblies' summaries interleave).
 read -r real_total real_passed real_failed real_skipped < <(awk '
   /^ +(Passed|Failed|Skipped) CityContact\.RealAsterisk\.Tests\./ { t++; r[$1]++ }

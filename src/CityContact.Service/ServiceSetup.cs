@@ -34,6 +34,7 @@ public static class ServiceSetup
         builder.AddLogging();
         builder.AddSettings();
         builder.AddProblems();
+        builder.AddTrustedProxies();
         builder.AddDatabase();
         builder.AddOpenApiDocument();
         builder.AddAuth();
@@ -54,6 +55,7 @@ public static class ServiceSetup
     {
         // Outermost, so that the request line shows the status the client got (a refused body is 400, not the 500
         // an exception would look like before the problem handlers turn it into an answer).
+        app.UseTrustedProxies();
         app.UseRequestLogging();
         app.UseProblems();
         app.MapOpenApiDocument();
@@ -76,6 +78,8 @@ public static class ServiceSetup
         app.MapQueues();
         app.MapWallboard();
         app.MapDesk();
+        app.MapAgentAdmin();
+        app.MapQueueAdmin();
         app.MapPrompts();
         app.MapSchedules();
     }

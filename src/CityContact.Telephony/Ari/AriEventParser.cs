@@ -63,7 +63,8 @@ public sealed class AriEventParser
             }
             return message;
         }
-        catch (JsonException ex)
+        // InvalidOperationException: a string that is not valid UTF-8 (the reader refuses to transcode it); found by fuzzing.
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             _logger.LogWarning("Malformed ARI frame skipped ({Error}): {Frame}", ex.Message, Excerpt(utf8));
             return null;

@@ -23,7 +23,7 @@ public static class CityAdmin
     {
         using var admin = service.Admin();
         var list = await admin.GetFromJsonAsync<JsonElement>("/api/ivr/schedules", ct);
-        var id = list.EnumerateArray().Single(s => s.GetProperty("code").GetString() == "city-hall").GetProperty("id").GetInt64();
+        var id = list.GetProperty("items").EnumerateArray().Single(s => s.GetProperty("code").GetString() == "city-hall").GetProperty("id").GetInt64();
         var schedule = await admin.GetFromJsonAsync<JsonElement>($"/api/ivr/schedules/{id}", ct);
         var holidays = schedule.GetProperty("holidays").EnumerateArray().Select(h => (object)h).ToList();
         holidays.Add(new { day = day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), name });
@@ -57,7 +57,7 @@ public static class CityAdmin
         while (true)
         {
             var agents = await admin.GetFromJsonAsync<JsonElement>("/api/agents", ct);
-            if (agents.EnumerateArray().Single(a => a.GetProperty("id").GetInt64() == id).GetProperty("state").GetString() == state)
+            if (agents.GetProperty("items").EnumerateArray().Single(a => a.GetProperty("id").GetInt64() == id).GetProperty("state").GetString() == state)
             {
                 return;
             }
@@ -72,7 +72,7 @@ public static class CityAdmin
         while (true)
         {
             var realtime = await admin.GetFromJsonAsync<JsonElement>("/api/queues/realtime", ct);
-            if (realtime.EnumerateArray().Any(q => q.GetProperty("code").GetString() == queue && q.GetProperty("waiting").GetInt32() == waiting))
+            if (realtime.GetProperty("items").EnumerateArray().Any(q => q.GetProperty("code").GetString() == queue && q.GetProperty("waiting").GetInt32() == waiting))
             {
                 return;
             }

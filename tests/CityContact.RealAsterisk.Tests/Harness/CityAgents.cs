@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using CityContact.Service.Features.Queues;
+using CityContact.Service.Infrastructure.Http;
 
 namespace CityContact.RealAsterisk.Tests.Harness;
 
@@ -41,8 +42,8 @@ public static class CityAgents
     public static async Task<AgentView> AgentAsync(this RealAsteriskService service, long agentId, CancellationToken ct)
     {
         using var admin = service.Admin();
-        var agents = await admin.GetFromJsonAsync<List<AgentView>>("/api/agents", ct);
-        return agents!.Single(a => a.Id == agentId);
+        var agents = await admin.GetFromJsonAsync<Page<AgentView>>("/api/agents", ct);
+        return agents!.Items.Single(a => a.Id == agentId);
     }
 
     /// <summary>Waits until the API shows the agent as <paramref name="expected"/> says; the last view seen is in the failure.</summary>
@@ -71,7 +72,7 @@ public static class CityAgents
     public static async Task<QueueRealtime> QueueRealtimeAsync(this RealAsteriskService service, string queueCode, CancellationToken ct)
     {
         using var admin = service.Admin();
-        var queues = await admin.GetFromJsonAsync<List<QueueRealtime>>("/api/queues/realtime", ct);
-        return queues!.Single(q => q.Code == queueCode);
+        var queues = await admin.GetFromJsonAsync<Page<QueueRealtime>>("/api/queues/realtime", ct);
+        return queues!.Items.Single(q => q.Code == queueCode);
     }
 }

@@ -178,7 +178,9 @@ public sealed class ApiTests(ServiceFixture service) : IClassFixture<ServiceFixt
     {
         var anonymous = service.Factory.CreateClient();
         Assert.Equal("Healthy", await anonymous.GetStringAsync("/health/live"));
-        Assert.Equal("Healthy", await anonymous.GetStringAsync("/health/ready"));
+        var ready = await anonymous.GetFromJsonAsync<JsonElement>("/health/ready");
+        Assert.Equal("Healthy", ready.GetProperty("status").GetString());
+        Assert.Equal(["ami", "ari", "database"], ready.GetProperty("checks").EnumerateObject().Select(c => c.Name).Order());
         Assert.Contains("http_request_duration_seconds", await anonymous.GetStringAsync("/metrics"), StringComparison.Ordinal);
         var document = await anonymous.GetFromJsonAsync<JsonElement>("/swagger/v1/swagger.json");
         Assert.Equal("X-Api-Key", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey").GetProperty("name").GetString());

@@ -26,7 +26,7 @@ public sealed class FlowAdminAndResilienceTests : IAsyncLifetime
     private async Task<long> DefaultFlowIdAsync(HttpClient admin)
     {
         var flows = await admin.GetFromJsonAsync<JsonElement>("/api/ivr/flows", Ct);
-        return flows.EnumerateArray().Single(f => f.GetProperty("code").GetString() == DefaultFlow.Code).GetProperty("id").GetInt64();
+        return flows.GetProperty("items").EnumerateArray().Single(f => f.GetProperty("code").GetString() == DefaultFlow.Code).GetProperty("id").GetInt64();
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class FlowAdminAndResilienceTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, publish.StatusCode);
         Assert.Equal("application/problem+json", publish.Content.Headers.ContentType?.MediaType);
         var live = await admin.GetFromJsonAsync<JsonElement>("/api/ivr/numbers", Ct);
-        Assert.Equal(1, live.EnumerateArray().Single().GetProperty("version").GetInt32());
+        Assert.Equal(1, live.GetProperty("items").EnumerateArray().Single().GetProperty("version").GetInt32());
     }
 
     [Fact]
@@ -108,8 +108,8 @@ public sealed class FlowAdminAndResilienceTests : IAsyncLifetime
         var rollback = await admin.PostAsJsonAsync($"/api/ivr/flows/{id}/rollback", new { version = 1 }, Ct);
         Assert.Equal(HttpStatusCode.OK, rollback.StatusCode);
         var versions = await admin.GetFromJsonAsync<JsonElement>($"/api/ivr/flows/{id}/versions", Ct);
-        Assert.Equal(1, versions.EnumerateArray().Single(v => v.GetProperty("live").GetBoolean()).GetProperty("version").GetInt32());
-        Assert.Equal(2, versions.GetArrayLength());
+        Assert.Equal(1, versions.GetProperty("items").EnumerateArray().Single(v => v.GetProperty("live").GetBoolean()).GetProperty("version").GetInt32());
+        Assert.Equal(2, versions.GetProperty("items").GetArrayLength());
     }
 
     [Fact]

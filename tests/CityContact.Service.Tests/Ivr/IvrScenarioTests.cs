@@ -5,6 +5,7 @@ using CityContact.Service.Features.Calls;
 using CityContact.Service.Features.Ivr;
 using CityContact.Service.Features.Ivr.Flows;
 using CityContact.Simulator.Scripting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CityContact.Service.Tests.Ivr;
 
@@ -29,7 +30,7 @@ public sealed class IvrScenarioTests
     {
         using var admin = host.Admin();
         var flows = await admin.GetFromJsonAsync<JsonElement>("/api/ivr/flows", Ct);
-        var id = flows.EnumerateArray().Single(f => f.GetProperty("code").GetString() == DefaultFlow.Code).GetProperty("id").GetInt64();
+        var id = flows.GetProperty("items").EnumerateArray().Single(f => f.GetProperty("code").GetString() == DefaultFlow.Code).GetProperty("id").GetInt64();
         var main = DefaultFlow.Definition.Nodes["main"];
         var all = new Dictionary<string, FlowNode>(DefaultFlow.Definition.Nodes)
         {
@@ -50,7 +51,7 @@ public sealed class IvrScenarioTests
     {
         using var admin = host.Admin();
         var schedules = await admin.GetFromJsonAsync<JsonElement>("/api/ivr/schedules", Ct);
-        var id = schedules.EnumerateArray().Single(s => s.GetProperty("code").GetString() == DefaultFlow.ScheduleCode).GetProperty("id").GetInt64();
+        var id = schedules.GetProperty("items").EnumerateArray().Single(s => s.GetProperty("code").GetString() == DefaultFlow.ScheduleCode).GetProperty("id").GetInt64();
         var response = await admin.PutAsJsonAsync($"/api/ivr/schedules/{id}", new
         {
             code = DefaultFlow.ScheduleCode,
@@ -91,8 +92,23 @@ public sealed class IvrScenarioTests
     public async Task A_transfer_to_an_external_number_not_on_the_allow_list_is_refused_and_the_caller_goes_to_the_operator()
     {
         await using var host = await IvrHost.StartAsync(settings: new Dictionary<string, string?> { ["Ivr:TransferAllowList:0"] = @"0256\d{6}" });
-        await PublishDefaultWithAsync(host, new Dictionary<string, string> { ["6"] = "outside" },
-            new Dictionary<string, FlowNode> { ["outside"] = new() { Kind = NodeKinds.Transfer, Number = "0721000000" } });
+        var outside = new Dictionary<string, FlowNode> { ["outside"] = new() { Kind = NodeKinds.Transfer, Number = "0721000000" } };
+        // Publishing such a flow is refused now; one published before (or before the allow-list narrowed) is still refused at run time.
+        var refused = await Assert.ThrowsAsync<Xunit.Sdk.TrueException>(() => PublishDefaultWithAsync(host, new Dictionary<string, string> { ["6"] = "outside" }, outside));
+        Assert.Contains("nodes.outside.number", refused.Message, StringComparison.Ordinal);
+        await using (var command = host.Database.DataSource.CreateCommand("""
+            WITH v AS (
+                UPDATE ivr_flow_versions SET published_at = now(), published_by = 'before the allow-list'
+                WHERE flow_id = (SELECT id FROM ivr_flows WHERE code = $1) AND published_at IS NULL
+                RETURNING id, flow_id
+            )
+            UPDATE ivr_flows f SET live_version_id = v.id FROM v WHERE f.id = v.flow_id
+            """))
+        {
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = DefaultFlow.Code });
+            Assert.Equal(1, await command.ExecuteNonQueryAsync(Ct));
+        }
+        await host.Services.GetRequiredService<FlowCatalog>().RefreshAsync(Ct);
 
         var caller = await ReachMainMenuAsync(host);
         await caller.PressAsync("6", Ct);

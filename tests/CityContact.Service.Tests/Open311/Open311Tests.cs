@@ -110,7 +110,7 @@ public sealed class Open311Tests(TicketServiceFixture service) : IClassFixture<T
         Assert.Equal(("open311", "Maria Ionescu", "+40722555111"),
             (ticket.GetProperty("channel").GetString(), ticket.GetProperty("citizenName").GetString(), ticket.GetProperty("citizenPhone").GetString()));
         var history = await service.Admin.GetFromJsonAsync<JsonElement>($"/api/tickets/{ticketId}/history");
-        Assert.Equal(prefix, history[0].GetProperty("actor").GetString());
+        Assert.Equal(prefix, history.GetProperty("items")[0].GetProperty("actor").GetString());
 
         var second = await FileAsync(key, code, "Another one");
         await service.Admin.PostAsJsonAsync($"/api/tickets/{ticketId}/resolve", new { resolution = "Patched with asphalt" });

@@ -53,8 +53,8 @@ public sealed class PromptsApiTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal(wav, await File.ReadAllBytesAsync(PathOf("ro", "parking-info"), Ct));
-        var listed = await admin.GetFromJsonAsync<List<PromptView>>("/api/ivr/prompts?language=ro", Ct);
-        Assert.Contains(listed!, p => p is { Key: "parking-info", Sound: "sound:citycontact/ro/parking-info" } && p.Bytes == wav.Length);
+        var listed = await admin.GetFromJsonAsync<JsonElement>("/api/ivr/prompts?language=ro", Ct);
+        Assert.Contains(listed.GetProperty("items").Deserialize<List<PromptView>>(JsonSerializerOptions.Web)!, p => p is { Key: "parking-info", Sound: "sound:citycontact/ro/parking-info" } && p.Bytes == wav.Length);
         Assert.Equal(wav, await admin.GetByteArrayAsync("/api/ivr/prompts/ro/parking-info", Ct));
         Assert.Empty(Directory.EnumerateFiles(Path.GetDirectoryName(PathOf("ro", "x"))!, "*.tmp"));
 
@@ -137,7 +137,7 @@ public sealed class PromptsApiTests : IAsyncLifetime, IDisposable
         using var admin = _host.Admin();
         await admin.PutAsync("/api/ivr/prompts/ro/parking-info", Audio(Wav.Silence(8000, 1, 16, 50)), Ct);
         var flows = await admin.GetFromJsonAsync<JsonElement>("/api/ivr/flows", Ct);
-        var id = flows.EnumerateArray().Single(f => f.GetProperty("code").GetString() == DefaultFlow.Code).GetProperty("id").GetInt64();
+        var id = flows.GetProperty("items").EnumerateArray().Single(f => f.GetProperty("code").GetString() == DefaultFlow.Code).GetProperty("id").GetInt64();
         var definition = JsonSerializer.SerializeToElement(DefaultFlow.Definition with
         {
             Nodes = new Dictionary<string, FlowNode>(DefaultFlow.Definition.Nodes)
@@ -158,5 +158,69 @@ public sealed class PromptsApiTests : IAsyncLifetime, IDisposable
         Assert.Equal(["prompt 'parking-info' has no recording in 'en'"], messages);
         Assert.Equal(HttpStatusCode.OK, published.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await admin.DeleteAsync("/api/ivr/prompts/en/parking-info", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_version_whose_recording_was_deleted_cannot_go_live_again_by_rollback_and_the_delete_is_not_silent()
+    {
+        using var admin = _host.Admin();
+        await admin.PutAsync("/api/ivr/prompts/ro/rollback-info", Audio(Wav.Silence(8000, 1, 16, 50)), Ct);
+        await admin.PutAsync("/api/ivr/prompts/en/rollback-info", Audio(Wav.Silence(8000, 1, 16, 50)), Ct);
+        var flows = await admin.GetFromJsonAsync<JsonElement>("/api/ivr/flows", Ct);
+        var id = flows.GetProperty("items").EnumerateArray().Single(f => f.GetProperty("code").GetString() == DefaultFlow.Code).GetProperty("id").GetInt64();
+        async Task<int> PublishAsync(FlowDefinition definition)
+        {
+            var draft = await (await admin.PostAsJsonAsync($"/api/ivr/flows/{id}/drafts",
+                new { definition = JsonSerializer.SerializeToElement(definition, FlowDefinition.Json) }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+            var version = draft.GetProperty("version").GetInt32();
+            Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/ivr/flows/{id}/versions/{version}/publish", null, Ct)).StatusCode);
+            return version;
+        }
+        var withPrompt = await PublishAsync(DefaultFlow.Definition with
+        {
+            Nodes = new Dictionary<string, FlowNode>(DefaultFlow.Definition.Nodes) { ["main"] = DefaultFlow.Definition.Nodes["main"] with { Prompts = ["rollback-info"] } },
+        });
+        var current = await PublishAsync(DefaultFlow.Definition);
+
+        var refused = await admin.DeleteAsync("/api/ivr/prompts/en/rollback-info", Ct);
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.True(File.Exists(PathOf("en", "rollback-info")));
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync("/api/ivr/prompts/en/rollback-info?force=true", Ct)).StatusCode);
+
+        var report = await (await admin.PostAsync($"/api/ivr/flows/{id}/versions/{withPrompt}/validate", null, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.False(report.GetProperty("valid").GetBoolean());
+        var rollback = await admin.PostAsJsonAsync($"/api/ivr/flows/{id}/rollback", new { version = withPrompt }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, rollback.StatusCode);
+        Assert.Equal("application/problem+json", rollback.Content.Headers.ContentType?.MediaType);
+        var versions = await admin.GetFromJsonAsync<JsonElement>($"/api/ivr/flows/{id}/versions", Ct);
+        Assert.Equal(current, versions.GetProperty("items").EnumerateArray().Single(v => v.GetProperty("live").GetBoolean()).GetProperty("version").GetInt32());
+
+        var actions = await AuditActionsAsync();
+        Assert.Contains("flow.published", actions);
+        Assert.Contains("prompt.uploaded", actions);
+        Assert.Contains("prompt.deleted", actions);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync($"/api/ivr/flows/{id}/rollback", new { version = 1 }, Ct)).StatusCode);
+        Assert.Contains("flow.rolled_back", await AuditActionsAsync());
+    }
+
+    private async Task<List<string>> AuditActionsAsync()
+    {
+        await using var command = _host.Database.DataSource.CreateCommand("SELECT action FROM audit_log ORDER BY id");
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        var actions = new List<string>();
+        while (await reader.ReadAsync(Ct))
+        {
+            actions.Add(reader.GetString(0));
+        }
+        return actions;
+    }
+
+    [Fact]
+    public async Task A_prompt_in_a_language_that_does_not_exist_is_refused()
+    {
+        using var admin = _host.Admin();
+        var response = await admin.PutAsync("/api/ivr/prompts/xx/hello", Audio(Wav.Silence(8000, 1, 16, 50)), Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.False(File.Exists(PathOf("xx", "hello")));
     }
 }

@@ -155,6 +155,19 @@ public sealed class CallbackSchedulerTests
     }
 
     [Fact]
+    public async Task A_number_the_allow_list_pattern_matches_but_the_numbering_plan_does_not_is_refused()
+    {
+        await using var host = await IvrHost.StartAsync();
+        var (department, _) = await SeedAsync(host);
+        var scheduler = host.Services.GetRequiredService<ICallbackScheduler>();
+
+        // ^\+?40[0-9]{9}$ lets it through; no Romanian number starts with 0 after the country code.
+        var refused = await Assert.ThrowsAsync<CallbackRefusedException>(() =>
+            scheduler.RequestAsync(new CallbackRequest(department, "+40000000000", null, null, IvrHost.WednesdayMorning, 0), Ct));
+        Assert.Equal("number-not-valid", refused.Reason);
+    }
+
+    [Fact]
     public async Task A_number_asking_more_often_than_the_daily_limit_is_refused()
     {
         await using var host = await IvrHost.StartAsync(settings: new Dictionary<string, string?> { ["Queues:CallbacksPerNumberPerDay"] = "2" });

@@ -53,7 +53,7 @@ public sealed class QueueCallTests
     {
         using var admin = host.Admin();
         var agents = await admin.GetFromJsonAsync<JsonElement>("/api/agents", Ct);
-        return agents.EnumerateArray().Single(a => a.GetProperty("id").GetInt64() == id).GetProperty("state").GetString()!;
+        return agents.GetProperty("items").EnumerateArray().Single(a => a.GetProperty("id").GetInt64() == id).GetProperty("state").GetString()!;
     }
 
     private static async Task WaitForStateAsync(IvrHost host, long id, string state, CancellationToken ct)
@@ -138,7 +138,7 @@ public sealed class QueueCallTests
         Assert.Equal("answered", row.Outcome);
         using var admin = host.Admin();
         var agents = await admin.GetFromJsonAsync<JsonElement>("/api/agents", Ct);
-        Assert.Equal(1, agents.EnumerateArray().Single(a => a.GetProperty("id").GetInt64() == skipped).GetProperty("misses").GetInt32());
+        Assert.Equal(1, agents.GetProperty("items").EnumerateArray().Single(a => a.GetProperty("id").GetInt64() == skipped).GetProperty("misses").GetInt32());
     }
 
     [Fact]
@@ -212,7 +212,7 @@ public sealed class QueueCallTests
         var caller = await CallTaxesAsync(host);
         await host.Sim.WaitUntilAsync(s => s.Bridges.Any(b => b.BridgeType == "holding" && b.Channels.Contains(caller.ChannelId)), Ct);
         var realtime = await admin.GetFromJsonAsync<JsonElement>("/api/queues/realtime", Ct);
-        var taxes = realtime.EnumerateArray().Single(q => q.GetProperty("code").GetString() == "taxes");
+        var taxes = realtime.GetProperty("items").EnumerateArray().Single(q => q.GetProperty("code").GetString() == "taxes");
         Assert.Equal(1, taxes.GetProperty("waiting").GetInt32());
         Assert.Equal(1, taxes.GetProperty("agentsByState").GetProperty("paused").GetInt32());
 

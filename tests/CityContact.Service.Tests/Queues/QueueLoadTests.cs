@@ -60,7 +60,7 @@ public sealed class QueueLoadTests
     {
         using var admin = host.Admin();
         var agents = await admin.GetFromJsonAsync<JsonElement>("/api/agents", Ct);
-        return agents.EnumerateArray().Single(a => a.GetProperty("id").GetInt64() == id).GetProperty("state").GetString()!;
+        return agents.GetProperty("items").EnumerateArray().Single(a => a.GetProperty("id").GetInt64() == id).GetProperty("state").GetString()!;
     }
 
     private static async Task<SimulatedCaller> CallAsync(AsteriskSimulator sim, string from, string menuDigit)

@@ -219,7 +219,7 @@ public sealed class QueueRestartTests : IAsyncLifetime
         while (true)
         {
             var realtime = await admin.GetFromJsonAsync<JsonElement>("/api/queues/realtime", Ct);
-            if (realtime.EnumerateArray().Any(q => q.GetProperty("code").GetString() == "taxes" && q.GetProperty("waiting").GetInt32() == waiting))
+            if (realtime.GetProperty("items").EnumerateArray().Any(q => q.GetProperty("code").GetString() == "taxes" && q.GetProperty("waiting").GetInt32() == waiting))
             {
                 return;
             }
@@ -246,7 +246,7 @@ public sealed class QueueRestartTests : IAsyncLifetime
         while (true)
         {
             var agents = await admin.GetFromJsonAsync<JsonElement>("/api/agents", Ct);
-            if (agents.EnumerateArray().Single(a => a.GetProperty("id").GetInt64() == id).GetProperty("state").GetString() == state)
+            if (agents.GetProperty("items").EnumerateArray().Single(a => a.GetProperty("id").GetInt64() == id).GetProperty("state").GetString() == state)
             {
                 return;
             }

@@ -48,7 +48,7 @@ public sealed class QueueStrategyTests
         {
             using var admin = Host.Admin();
             var agents = await admin.GetFromJsonAsync<JsonElement>("/api/agents", Ct);
-            return agents.EnumerateArray().Single(a => a.GetProperty("id").GetInt64() == id);
+            return agents.GetProperty("items").EnumerateArray().Single(a => a.GetProperty("id").GetInt64() == id);
         }
 
         public async Task WaitForStateAsync(long id, string state)

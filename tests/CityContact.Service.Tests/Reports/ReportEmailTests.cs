@@ -30,6 +30,18 @@ public sealed class ReportEmailTests(SeededCity city, SmtpServer smtp) : IClassF
     public void Dispose() => service.Dispose();
 
     [Fact]
+    public async Task An_english_report_has_an_english_subject_with_english_day_names_and_a_plain_text_part()
+    {
+        var client = service.ClientWithKey(ServiceFactory.AdminKey);
+        var response = await client.PostAsJsonAsync("/api/reports/send", new { kind = "daily", date = "2026-03-10", recipients = Mayor, language = "en" });
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        var message = await smtp.MessageAsync(m => (m.Subject ?? "").Contains("Tuesday", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
+        Assert.DoesNotContain("marți", message.Subject, StringComparison.Ordinal);
+        Assert.DoesNotContain("martie", message.Subject, StringComparison.Ordinal);
+        Assert.Contains("March", message.TextBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Send_now_mails_the_html_report_with_inline_charts_and_csv_attachments_to_every_recipient()
     {
         var client = service.ClientWithKey(ServiceFactory.AdminKey);
@@ -51,10 +63,14 @@ public sealed class ReportEmailTests(SeededCity city, SmtpServer smtp) : IClassF
         var html = message.HtmlBody ?? "";
         Assert.Contains("data-key=\"offered\">10<", html, StringComparison.Ordinal);
 
-        // multipart/mixed [ multipart/related [ text/html, image/png, image/png ], calls.csv, tickets.csv ]
+        // multipart/mixed [ multipart/alternative [ text/plain, multipart/related [ text/html, image/png, image/png ] ], calls.csv, tickets.csv ]
         var mixed = Assert.IsType<Multipart>(message.Body);
         Assert.Equal("mixed", mixed.ContentType.MediaSubtype);
-        var related = Assert.Single(mixed.OfType<MultipartRelated>());
+        var alternative = Assert.Single(mixed.OfType<MultipartAlternative>());
+        Assert.Equal("text/plain", alternative[0].ContentType.MimeType);
+        Assert.Contains("Raport zilnic", message.TextBody, StringComparison.Ordinal);
+        Assert.DoesNotContain("<", message.TextBody, StringComparison.Ordinal);
+        var related = Assert.Single(alternative.OfType<MultipartRelated>());
         Assert.Equal("text/html", related.Root?.ContentType.MimeType);
         var images = related.OfType<MimePart>().Where(p => p.ContentType.MimeType == "image/png").ToList();
         Assert.Equal(2, images.Count);

@@ -65,7 +65,8 @@ public sealed class SeededCity : DatabaseFixture
         // Spans midnight: counted on the day it started.
         await seed.CallAsync(Local(2026, 3, 10, 23, 58), "answered", Roads, "0755000007", waitSeconds: 5, talkSeconds: 420, queueId: roadsQueue, agentId: Ion);
         var c6 = await seed.CallAsync(Local(2026, 3, 10, 11, 0), "self-service", Roads, "0722000002", ivrPath: ["main", "info"]);
-        await seed.CallAsync(Local(2026, 3, 10, 12, 0), "voicemail", Roads, "0733000003");
+        // Timed out twice in the main menu, then left a message: one caller failed by the menu, not two.
+        var c7 = await seed.CallAsync(Local(2026, 3, 10, 12, 0), "voicemail", Roads, "0733000003", ivrPath: ["main"]);
         var c8 = await seed.CallAsync(Local(2026, 3, 10, 13, 0), "callback", Roads, "0755000008");
         var c9 = await seed.CallAsync(Local(2026, 3, 10, 14, 0), "callback", Taxes, "0755000009");
         // Hung up in the IVR's main menu after 40 s, before any queue.
@@ -77,6 +78,10 @@ public sealed class SeededCity : DatabaseFixture
         await seed.CallAsync(Local(2026, 3, 10, 16, 0), "abandoned", Roads, "0755000005", ivrPath: ["survey"], seconds: 30, direction: "outbound");
         await seed.CallEventAsync(c1, Local(2026, 3, 10, 9, 0, 20), "timeout", """{"node": "main"}""");
         await seed.CallEventAsync(c6, Local(2026, 3, 10, 11, 0, 20), "timeout", """{"node": "main"}""");
+        await seed.CallEventAsync(c7, Local(2026, 3, 10, 12, 0, 15), "timeout", """{"node": "main"}""");
+        await seed.CallEventAsync(c7, Local(2026, 3, 10, 12, 0, 30), "timeout", """{"node": "main"}""");
+        // Timed out again, then reached the taxes queue: the menu did not lose this caller.
+        await seed.CallEventAsync(c1, Local(2026, 3, 10, 9, 0, 40), "timeout", """{"node": "main"}""");
 
         // Tickets.
         await seed.TicketAsync("request", Taxes, Local(2026, 3, 10, 9, 5), dueAt: Local(2026, 3, 10, 17, 0), resolvedAt: Local(2026, 3, 10, 16, 0), rating: 5);

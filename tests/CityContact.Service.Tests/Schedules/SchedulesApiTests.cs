@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using CityContact.Service.Features.Ivr;
 using CityContact.Service.Features.Schedules;
+using CityContact.Service.Infrastructure.Http;
 using CityContact.Service.Tests.Ivr;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -47,7 +48,7 @@ public sealed class SchedulesApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
         Assert.Equal("America/New_York", (await admin.GetFromJsonAsync<Schedule>($"/api/ivr/schedules/{schedule.Id}", Ct))!.TimeZone);
         Assert.Equal("America/New_York", catalog.Schedule("library")?.TimeZone);
-        Assert.Contains(await admin.GetFromJsonAsync<List<ScheduleSummary>>("/api/ivr/schedules", Ct) ?? [], s => s.Code == "library");
+        Assert.Contains((await admin.GetFromJsonAsync<Page<ScheduleSummary>>("/api/ivr/schedules", Ct))!.Items, s => s.Code == "library");
 
         Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsJsonAsync("/api/ivr/schedules", Library(), Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/ivr/schedules/{schedule.Id}", Ct)).StatusCode);
@@ -74,7 +75,7 @@ public sealed class SchedulesApiTests : IAsyncLifetime
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var fields = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").EnumerateObject().Select(p => p.Name).ToHashSet();
         Assert.Equal(["code", "name", "timeZone", "hours[0].dayOfWeek", "hours[0].opens", "hours[1].closes", "holidays[0].day", "holidays[1].closes"], fields);
-        Assert.DoesNotContain(await admin.GetFromJsonAsync<List<ScheduleSummary>>("/api/ivr/schedules", Ct) ?? [], s => s.Name == "");
+        Assert.DoesNotContain((await admin.GetFromJsonAsync<Page<ScheduleSummary>>("/api/ivr/schedules", Ct))!.Items, s => s.Name == "");
     }
 
     [Fact]
@@ -92,7 +93,7 @@ public sealed class SchedulesApiTests : IAsyncLifetime
     public async Task The_schedule_the_live_flow_reads_cannot_be_deleted_or_renamed()
     {
         using var admin = _host.Admin();
-        var cityHall = (await admin.GetFromJsonAsync<List<ScheduleSummary>>("/api/ivr/schedules", Ct))!.Single(s => s.Code == DefaultFlow.ScheduleCode);
+        var cityHall = (await admin.GetFromJsonAsync<Page<ScheduleSummary>>("/api/ivr/schedules", Ct))!.Items.Single(s => s.Code == DefaultFlow.ScheduleCode);
         var renamed = new { code = "town-hall", name = "Town hall", timeZone = "Europe/Bucharest", hours = Array.Empty<object>(), holidays = Array.Empty<object>() };
 
         var delete = await admin.DeleteAsync($"/api/ivr/schedules/{cityHall.Id}", Ct);

@@ -86,11 +86,11 @@ public sealed class TicketApiTests(TicketServiceFixture service) : IClassFixture
         Assert.Equal(
             [("created", null, "new"), ("assigned", "new", "assigned"), ("status_changed", "assigned", "in_progress"), ("note_added", null, null),
              ("status_changed", "in_progress", "resolved"), ("status_changed", "resolved", "closed")],
-            history.EnumerateArray().Select(h => (h.GetProperty("action").GetString(), h.GetProperty("fromStatus").GetString(), h.GetProperty("toStatus").GetString())));
-        Assert.All(history.EnumerateArray(), h => Assert.Equal((prefix, keyId), (h.GetProperty("actor").GetString(), h.GetProperty("actorKeyId").GetInt64())));
-        var resolvedRow = history[4];
+            history.GetProperty("items").EnumerateArray().Select(h => (h.GetProperty("action").GetString(), h.GetProperty("fromStatus").GetString(), h.GetProperty("toStatus").GetString())));
+        Assert.All(history.GetProperty("items").EnumerateArray(), h => Assert.Equal((prefix, keyId), (h.GetProperty("actor").GetString(), h.GetProperty("actorKeyId").GetInt64())));
+        var resolvedRow = history.GetProperty("items")[4];
         Assert.Equal("Bulb replaced", resolvedRow.GetProperty("data").GetProperty("resolution").GetProperty("to").GetString());
-        Assert.Equal("bulb ordered", history[3].GetProperty("note").GetString());
+        Assert.Equal("bulb ordered", history.GetProperty("items")[3].GetProperty("note").GetString());
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class TicketApiTests(TicketServiceFixture service) : IClassFixture
 
         // Nothing of the refused changes was stored.
         var history = await OkAsync(await agent.GetAsync($"/api/tickets/{id}/history"));
-        Assert.Equal(["created", "status_changed"], history.EnumerateArray().Select(h => h.GetProperty("action").GetString()));
+        Assert.Equal(["created", "status_changed"], history.GetProperty("items").EnumerateArray().Select(h => h.GetProperty("action").GetString()));
     }
 
     [Fact]
@@ -292,7 +292,7 @@ public sealed class TicketApiTests(TicketServiceFixture service) : IClassFixture
         }
         Assert.Contains((await admin.DeleteAsync($"/api/tickets/{id}")).StatusCode, new[] { HttpStatusCode.MethodNotAllowed, HttpStatusCode.NotFound });
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/api/audit")).StatusCode);
-        Assert.Single((await OkAsync(await agent.GetAsync($"/api/tickets/{id}/history"))).EnumerateArray());
+        Assert.Single((await OkAsync(await agent.GetAsync($"/api/tickets/{id}/history"))).GetProperty("items").EnumerateArray());
     }
 
     [Fact]

@@ -84,7 +84,7 @@ public sealed class VoicemailHost : IAsyncDisposable
     {
         using var admin = Admin();
         var flows = await admin.GetFromJsonAsync<JsonElement>("/api/ivr/flows", ct);
-        var id = flows.EnumerateArray().Single(f => f.GetProperty("code").GetString() == DefaultFlow.Code).GetProperty("id").GetInt64();
+        var id = flows.GetProperty("items").EnumerateArray().Single(f => f.GetProperty("code").GetString() == DefaultFlow.Code).GetProperty("id").GetInt64();
         var main = DefaultFlow.Definition.Nodes["main"];
         var nodes = new Dictionary<string, FlowNode>(DefaultFlow.Definition.Nodes)
         {

@@ -31,6 +31,43 @@ public sealed class AgentStore(NpgsqlDataSource dataSource)
         return new Agent(id, agent.Name, agent.SipEndpoint, agent.Email, agent.DepartmentId, true, agent.Skills);
     }
 
+    /// <summary>Replaces the agent's fields and skills together; null when there is no such agent.</summary>
+    public async Task<Agent?> UpdateAsync(long id, NewAgent agent, bool active, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var updated = await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE agents SET name = @Name, sip_endpoint = @SipEndpoint, email = @Email, department_id = @DepartmentId,
+                              active = @active, updated_at = now()
+            WHERE id = @id
+            """, new { id, agent.Name, agent.SipEndpoint, agent.Email, agent.DepartmentId, active }, transaction, cancellationToken: ct));
+        if (updated == 0)
+        {
+            return null;
+        }
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM agent_skills WHERE agent_id = @id", new { id }, transaction, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO agent_skills (agent_id, skill, penalty) VALUES (@id, @Skill, @Penalty)
+            """, agent.Skills.Select(s => new { id, s.Skill, s.Penalty }), transaction, cancellationToken: ct));
+        await transaction.CommitAsync(ct);
+        return new Agent(id, agent.Name, agent.SipEndpoint, agent.Email, agent.DepartmentId, active, agent.Skills);
+    }
+
+    /// <summary>
+    /// Removes the agent from service: inactive, no skills, so no call is offered to them. The row stays because calls,
+    /// tickets and the state log name it.
+    /// </summary>
+    public async Task<bool> DeactivateAsync(long id, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var updated = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE agents SET active = false, updated_at = now() WHERE id = @id AND active", new { id }, transaction, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM agent_skills WHERE agent_id = @id", new { id }, transaction, cancellationToken: ct));
+        await transaction.CommitAsync(ct);
+        return updated == 1;
+    }
+
     public async Task<Agent?> GetAsync(long id, CancellationToken ct) => (await ListAsync([id], ct)).SingleOrDefault();
 
     /// <summary>Agents by id (all when <paramref name="ids"/> is null), ordered by name.</summary>

@@ -3,9 +3,10 @@ using System.Threading.RateLimiting;
 namespace CityContact.Service.Features.Auth;
 
 /// <summary>
-/// Counts unknown or revoked keys per remote address in a fixed one-minute window. Once an address has
-/// used up its allowance, every request of it that carries a key is refused with 429 before any lookup,
-/// which makes guessing keys useless.
+/// Counts unknown or revoked keys per remote address (the client's, behind trusted proxies) in a fixed one-minute
+/// window. Once an address has used up its allowance, its unknown keys are answered 429, so guessing gets nowhere;
+/// a valid key from the same address still works (an office behind one NAT address must not be locked out by one
+/// misconfigured script).
 /// </summary>
 public sealed class FailedKeyLimiter : IDisposable
 {
@@ -35,7 +36,8 @@ public sealed class FailedKeyLimiter : IDisposable
     public static async Task RefuseBlockedAddressesAsync(HttpContext http, RequestDelegate next)
     {
         var limiter = http.RequestServices.GetRequiredService<FailedKeyLimiter>();
-        if (http.Request.Headers.ContainsKey(ApiKeyAuthentication.HeaderName) && limiter.IsBlocked(http))
+        if (http.Request.Headers.TryGetValue(ApiKeyAuthentication.HeaderName, out var presented) && limiter.IsBlocked(http)
+            && await http.RequestServices.GetRequiredService<ApiKeyStore>().FindActiveAsync(presented.ToString(), http.RequestAborted) is null)
         {
             http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
             http.Response.Headers.RetryAfter = ((int)Window.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);

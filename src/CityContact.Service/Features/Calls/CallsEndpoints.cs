@@ -23,7 +23,7 @@ public static class CallsEndpoints
 
     /// <summary>Calls started in [from, to), newest first, filtered by outcome, department code, caller number and direction.</summary>
     private static async Task<Results<Ok<Page<Call>>, ValidationProblem>> ListAsync(
-        CallStore store, DateTimeOffset? from, DateTimeOffset? to, string? outcome, string? department, string? caller, string? direction,
+        CallStore store, HttpContext http, DateTimeOffset? from, DateTimeOffset? to, string? outcome, string? department, string? caller, string? direction,
         int? limit, int? offset, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
@@ -45,18 +45,27 @@ public static class CallsEndpoints
             return TypedResults.ValidationProblem(errors);
         }
         var filter = new CallFilter(from?.UtcDateTime, to?.UtcDateTime, outcome, NullIfBlank(department), NullIfBlank(caller), direction);
-        return TypedResults.Ok(await store.ListAsync(filter, page, ct));
+        var found = await store.ListAsync(filter, page, ct);
+        return TypedResults.Ok(SeesFullNumbers(http) ? found : found with { Items = [.. found.Items.Select(Masked)] });
     }
 
-    private static async Task<Results<Ok<CallDetail>, ProblemHttpResult>> GetAsync(long id, CallStore store, CancellationToken ct)
+    private static async Task<Results<Ok<CallDetail>, ProblemHttpResult>> GetAsync(long id, CallStore store, HttpContext http, CancellationToken ct)
     {
         if (await store.GetAsync(id, ct) is not { } call)
         {
             return Problems.NotFound($"Call {id}");
         }
         var timeline = await store.TimelineAsync(id, ct);
-        return TypedResults.Ok(new CallDetail(call, [.. timeline.Select(CallEventView.Of)]));
+        return TypedResults.Ok(new CallDetail(SeesFullNumbers(http) ? call : Masked(call), [.. timeline.Select(CallEventView.Of)]));
     }
+
+    /// <summary>
+    /// Supervisors (and admins) call citizens back and see whole numbers; a reporter studies traffic and gets them
+    /// masked, as in the reports' CSV (+4072*****56).
+    /// </summary>
+    private static bool SeesFullNumbers(HttpContext http) => http.User.IsInRole(Roles.Supervisor) || http.User.IsInRole(Roles.Admin);
+
+    private static Call Masked(Call call) => call with { Caller = Reports.PhoneMask.Mask(call.Caller) };
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -4,13 +4,14 @@ using Npgsql;
 
 namespace CityContact.Service.Features.Departments;
 
-public sealed record Department(long Id, string Code, string Name, string? Email, DateTime CreatedAt, DateTime UpdatedAt);
+/// <summary>A department; <c>ScheduleId</c> is its business hours for SLA deadlines (null: the city-hall schedule).</summary>
+public sealed record Department(long Id, string Code, string Name, string? Email, long? ScheduleId, DateTime CreatedAt, DateTime UpdatedAt);
 
 public sealed record DepartmentFields(string Code, string Name, string? Email);
 
 public sealed class DepartmentStore(NpgsqlDataSource dataSource)
 {
-    private const string Columns = "id, code, name, email, created_at, updated_at";
+    private const string Columns = "id, code, name, email, schedule_id, created_at, updated_at";
 
     /// <summary>Throws <see cref="PostgresException"/> 23505 when the code is taken (answered 409).</summary>
     public async Task<Department> CreateAsync(DepartmentFields fields, CancellationToken ct)
@@ -47,6 +48,15 @@ public sealed class DepartmentStore(NpgsqlDataSource dataSource)
             UPDATE departments SET code = @Code, name = @Name, email = @Email, updated_at = now()
             WHERE id = @id RETURNING {Columns}
             """, new { id, fields.Code, fields.Name, fields.Email }, cancellationToken: ct));
+    }
+
+    /// <summary>Sets (or, with null, clears) the schedule its SLA deadlines count in; null when there is no such department.</summary>
+    public async Task<Department?> SetScheduleAsync(long id, long? scheduleId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<Department>(new CommandDefinition($"""
+            UPDATE departments SET schedule_id = @scheduleId, updated_at = now() WHERE id = @id RETURNING {Columns}
+            """, new { id, scheduleId }, cancellationToken: ct));
     }
 
     /// <summary>False when there is no such department; throws 23503 when calls, agents or queues still refer to it.</summary>

@@ -8,6 +8,9 @@ namespace CityContact.Service.Features.Departments;
 
 public sealed record DepartmentRequest(string? Code, string? Name, string? Email);
 
+/// <summary>The schedule whose business hours the department's SLA deadlines count (null: the city-hall schedule).</summary>
+public sealed record DepartmentScheduleRequest(long? ScheduleId);
+
 /// <summary>The model for later resources: any role reads, admin writes, every write audited.</summary>
 public static partial class DepartmentsEndpoints
 {
@@ -19,6 +22,8 @@ public static partial class DepartmentsEndpoints
         departments.MapPost("/", CreateAsync).RequireRoles(Roles.Admin);
         departments.MapPut("/{id:long}", UpdateAsync).RequireRoles(Roles.Admin);
         departments.MapDelete("/{id:long}", DeleteAsync).RequireRoles(Roles.Admin);
+        departments.MapPut("/{id:long}/schedule", SetScheduleAsync).RequireRoles(Roles.Admin)
+            .WithSummary("Set the schedule (business hours) a department's SLA deadlines count in");
     }
 
     private static async Task<Results<Ok<Page<Department>>, ValidationProblem>> ListAsync(
@@ -70,6 +75,21 @@ public static partial class DepartmentsEndpoints
         }
         await audit.AppendAsync(new AuditEntry(KeysEndpoints.Actor(http), "department.deleted", "department", id.ToString(System.Globalization.CultureInfo.InvariantCulture), ProblemSetup.TraceIdOf(http)), ct);
         return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Ok<Department>, ValidationProblem, ProblemHttpResult>> SetScheduleAsync(
+        long id, DepartmentScheduleRequest request, DepartmentStore store, Schedules.ScheduleStore schedules, AuditLog audit, HttpContext http, CancellationToken ct)
+    {
+        if (request.ScheduleId is { } scheduleId && await schedules.GetAsync(scheduleId, ct) is null)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["scheduleId"] = [$"no schedule with id {scheduleId}"] });
+        }
+        if (await store.SetScheduleAsync(id, request.ScheduleId, ct) is not { } department)
+        {
+            return Problems.NotFound($"Department {id}");
+        }
+        await audit.AppendAsync(AuditOf(http, "department.schedule_set", department), ct);
+        return TypedResults.Ok(department);
     }
 
     private static Dictionary<string, string[]> Validate(DepartmentRequest request)

@@ -40,7 +40,7 @@ public sealed class CitizenHistoryReader(NpgsqlDataSource dataSource, AuditLog a
             .Select(t => new OpenTicket(t.Id, t.Number, t.Category, t.Status,
                 t.DueAt is { } due ? new DateTimeOffset(DateTime.SpecifyKind(due, DateTimeKind.Utc)) : null)).ToList();
         await audit.AppendAsync(new AuditEntry(DeskActors.Desk(agentId), "citizen.history_read", "agent", agentId.ToString(CultureInfo.InvariantCulture), null,
-            new { phone = PhoneNumbers.Mask(phone ?? callerNumber), call = callId, calls = calls.Select(c => c.CallId), ticketIds = open.Select(t => t.Id) }), ct);
+            new { phone = Tickets.PhoneNumbers.Mask(phone ?? callerNumber), call = callId, calls = calls.Select(c => c.CallId), ticketIds = open.Select(t => t.Id) }), ct);
         return (callRowId, new CitizenHistory(calls, open));
     }
 }

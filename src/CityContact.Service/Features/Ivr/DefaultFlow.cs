@@ -57,7 +57,7 @@ public static class DefaultFlow
 }
 
 /// <summary>
-/// On first start: the departments and queues the default flow names, the city-hall schedule (Monday–Friday
+/// On first start: the departments and queues the default flow names, the usual ticket categories, the city-hall schedule (Monday–Friday
 /// 08:00–16:00 in City:TimeZone), the default flow published and answering every number. Later starts change nothing.
 /// A database that is away only delays this to the next start: calls get the built-in default flow meanwhile.
 /// </summary>
@@ -97,6 +97,7 @@ public sealed partial class DefaultFlowSeeder(NpgsqlDataSource dataSource, IOpti
                 ON CONFLICT (code) DO NOTHING;
                 """, new { code, name }, transaction, cancellationToken: ct));
         }
+        await Tickets.DefaultCategories.SeedAsync(connection, transaction, ct);
         var scheduleId = await connection.ExecuteScalarAsync<long?>(new CommandDefinition("""
             INSERT INTO schedules (code, name, time_zone) VALUES (@code, 'City hall office hours', @zone)
             ON CONFLICT (code) DO NOTHING RETURNING id

@@ -153,6 +153,14 @@ public sealed class FlowStore(NpgsqlDataSource dataSource)
             """, cancellationToken: ct))];
     }
 
+    /// <summary>Every published version: the live ones and those a rollback can make live again.</summary>
+    public async Task<IReadOnlyList<FlowVersion>> PublishedVersionsAsync(CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return [.. await connection.QueryAsync<FlowVersion>(new CommandDefinition(
+            $"SELECT {VersionColumns} FROM ivr_flow_versions WHERE published_at IS NOT NULL ORDER BY flow_id, version", cancellationToken: ct))];
+    }
+
     public async Task<IReadOnlyList<FlowVersion>> VersionsAsync(long flowId, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);

@@ -1,3 +1,5 @@
+using System.Globalization;
+using CityContact.Service.Features.Audit;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using CityContact.Service.Features.Auth;
@@ -33,7 +35,7 @@ public static partial class FlowsEndpoints
     public static void MapIvr(this IEndpointRouteBuilder endpoints)
     {
         var flows = endpoints.MapGroup("/api/ivr/flows").WithTags("IVR flows").RequireRoles(Roles.Admin);
-        flows.MapGet("/", async (FlowStore store, CancellationToken ct) => TypedResults.Ok(await store.ListAsync(ct)));
+        flows.MapGet("/", async (FlowStore store, CancellationToken ct) => TypedResults.Ok(Page.All(await store.ListAsync(ct))));
         flows.MapPost("/", CreateAsync);
         flows.MapPost("/{id:long}/drafts", AddDraftAsync);
         flows.MapGet("/{id:long}/versions", VersionsAsync);
@@ -43,7 +45,7 @@ public static partial class FlowsEndpoints
 
         var numbers = endpoints.MapGroup("/api/ivr/numbers").WithTags("IVR flows").RequireRoles(Roles.Admin);
         numbers.MapGet("/", async (FlowStore store, CancellationToken ct) =>
-            TypedResults.Ok((await store.LiveAsync(ct)).Select(l => new LiveNumberView(l.Number, l.FlowCode, l.Version)).ToList()));
+            TypedResults.Ok(Page.All<LiveNumberView>([.. (await store.LiveAsync(ct)).Select(l => new LiveNumberView(l.Number, l.FlowCode, l.Version))])));
         numbers.MapPut("/{number}", SetNumberAsync);
     }
 
@@ -91,29 +93,29 @@ public static partial class FlowsEndpoints
         return TypedResults.Created($"/api/ivr/flows/{id}/versions", View(version, null));
     }
 
-    private static async Task<Results<Ok<List<FlowVersionView>>, ProblemHttpResult>> VersionsAsync(long id, FlowStore store, CancellationToken ct)
+    private static async Task<Results<Ok<Page<FlowVersionView>>, ProblemHttpResult>> VersionsAsync(long id, FlowStore store, CancellationToken ct)
     {
         if (await store.GetAsync(id, ct) is null)
         {
             return Problems.NotFound($"Flow {id}");
         }
         var live = await store.CurrentPublishedAsync(id, ct);
-        return TypedResults.Ok((await store.VersionsAsync(id, ct)).Select(v => View(v, live?.Id)).ToList());
+        return TypedResults.Ok(Page.All<FlowVersionView>([.. (await store.VersionsAsync(id, ct)).Select(v => View(v, live?.Id))]));
     }
 
     private static async Task<Results<Ok<ValidationReport>, ProblemHttpResult>> ValidateVersionAsync(
-        long id, int version, FlowStore store, PromptCatalog prompts, NpgsqlDataSource dataSource, CancellationToken ct)
+        long id, int version, FlowStore store, PromptCatalog prompts, IOptions<IvrOptions> ivr, NpgsqlDataSource dataSource, CancellationToken ct)
     {
         if (await store.GetVersionAsync(id, version, ct) is not { } stored)
         {
             return Problems.NotFound($"Version {version} of flow {id}");
         }
-        var errors = await ValidateAsync(stored.Definition, prompts, dataSource, ct);
+        var errors = await ValidateAsync(stored.Definition, prompts, ivr.Value, dataSource, ct);
         return TypedResults.Ok(new ValidationReport(errors.Count == 0, errors));
     }
 
     private static async Task<Results<Ok<FlowVersionView>, ValidationProblem, ProblemHttpResult>> PublishAsync(
-        long id, int version, FlowStore store, FlowCatalog catalog, PromptCatalog prompts, NpgsqlDataSource dataSource, HttpContext http, CancellationToken ct)
+        long id, int version, FlowStore store, FlowCatalog catalog, PromptCatalog prompts, IOptions<IvrOptions> ivr, NpgsqlDataSource dataSource, AuditLog audit, HttpContext http, CancellationToken ct)
     {
         if (await store.GetVersionAsync(id, version, ct) is not { } stored)
         {
@@ -123,7 +125,7 @@ public static partial class FlowsEndpoints
         {
             return Problems.Conflict($"Version {version} is already published; roll back to it instead.");
         }
-        var errors = await ValidateAsync(stored.Definition, prompts, dataSource, ct);
+        var errors = await ValidateAsync(stored.Definition, prompts, ivr.Value, dataSource, ct);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(ErrorsByField(errors), title: "The flow is not valid");
@@ -133,26 +135,44 @@ public static partial class FlowsEndpoints
             return Problems.Conflict($"Version {version} was published meanwhile.");
         }
         await catalog.RefreshAsync(ct);
+        await audit.AppendAsync(new AuditEntry(KeysEndpoints.Actor(http), "flow.published", "ivr_flow", id.ToString(CultureInfo.InvariantCulture),
+            ProblemSetup.TraceIdOf(http), new { version }), ct);
         return TypedResults.Ok(View(published, published.Id));
     }
 
+    /// <summary>
+    /// Makes an earlier published version live again, after the same validation publish runs: the prompts, queues and
+    /// schedules it names may have gone since it was published, and a version that cannot play must never go live.
+    /// </summary>
     private static async Task<Results<Ok<FlowVersionView>, ValidationProblem, ProblemHttpResult>> RollBackAsync(
-        long id, RollbackRequest request, FlowStore store, FlowCatalog catalog, CancellationToken ct)
+        long id, RollbackRequest request, FlowStore store, FlowCatalog catalog, PromptCatalog prompts, IOptions<IvrOptions> ivr, NpgsqlDataSource dataSource,
+        AuditLog audit, HttpContext http, CancellationToken ct)
     {
         if (request.Version is not { } version)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["version"] = ["version is required"] });
+        }
+        if (await store.GetVersionAsync(id, version, ct) is not { PublishedAt: not null } target)
+        {
+            return Problems.NotFound($"Published version {version} of flow {id}");
+        }
+        var errors = await ValidateAsync(target.Definition, prompts, ivr.Value, dataSource, ct);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(ErrorsByField(errors), title: $"Version {version} is no longer valid: it cannot go live again");
         }
         if (await store.RollBackAsync(id, version, ct) is not { } live)
         {
             return Problems.NotFound($"Published version {version} of flow {id}");
         }
         await catalog.RefreshAsync(ct);
+        await audit.AppendAsync(new AuditEntry(KeysEndpoints.Actor(http), "flow.rolled_back", "ivr_flow", id.ToString(CultureInfo.InvariantCulture),
+            ProblemSetup.TraceIdOf(http), new { version }), ct);
         return TypedResults.Ok(View(live, live.Id));
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SetNumberAsync(
-        string number, NumberRequest request, FlowStore store, FlowCatalog catalog, CancellationToken ct)
+        string number, NumberRequest request, FlowStore store, FlowCatalog catalog, AuditLog audit, HttpContext http, CancellationToken ct)
     {
         if (!NumberPattern().IsMatch(number))
         {
@@ -168,16 +188,18 @@ public static partial class FlowsEndpoints
         }
         await store.SetNumberAsync(number, flow.Id, ct);
         await catalog.RefreshAsync(ct);
+        await audit.AppendAsync(new AuditEntry(KeysEndpoints.Actor(http), "ivr_number.set", "ivr_number", number, ProblemSetup.TraceIdOf(http),
+            new { flowCode = flow.Code }), ct);
         return TypedResults.NoContent();
     }
 
     /// <summary>Validation against the prompts on disk and the queues and schedules in the database.</summary>
-    public static async Task<IReadOnlyList<FlowError>> ValidateAsync(string json, PromptCatalog prompts, NpgsqlDataSource dataSource, CancellationToken ct)
+    public static async Task<IReadOnlyList<FlowError>> ValidateAsync(string json, PromptCatalog prompts, IvrOptions ivr, NpgsqlDataSource dataSource, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var queues = (await connection.QueryAsync<string>(new CommandDefinition("SELECT code FROM queues", cancellationToken: ct))).ToHashSet(StringComparer.Ordinal);
         var schedules = (await connection.QueryAsync<string>(new CommandDefinition("SELECT code FROM schedules", cancellationToken: ct))).ToHashSet(StringComparer.Ordinal);
-        return FlowValidator.Validate(json, new References(prompts, queues, schedules)).Errors;
+        return FlowValidator.Validate(json, new References(prompts, queues, schedules, ivr)).Errors;
     }
 
     private static Dictionary<string, string[]> ErrorsByField(IReadOnlyList<FlowError> errors) =>
@@ -187,8 +209,10 @@ public static partial class FlowsEndpoints
     private static FlowVersionView View(FlowVersion v, long? liveId) =>
         new(v.Id, v.Version, JsonSerializer.Deserialize<JsonElement>(v.Definition), v.CreatedAt, v.CreatedBy, v.PublishedAt, v.PublishedBy, v.Id == liveId);
 
-    private sealed class References(PromptCatalog prompts, HashSet<string> queues, HashSet<string> schedules) : IFlowReferences
+    private sealed class References(PromptCatalog prompts, HashSet<string> queues, HashSet<string> schedules, IvrOptions ivr) : IFlowReferences
     {
+        public bool ExternalNumberAllowed(string number) => ivr.IsAllowedExternal(number);
+
         public bool PromptExists(string key, string language) => prompts.Exists(key, language);
 
         public bool QueueExists(string code) => queues.Contains(code);

@@ -49,6 +49,6 @@ public sealed class SmsGatewayTicketNotifier(
         {
             throw new TimeoutException($"SMS gateway did not answer within {sms.TimeoutSeconds} s");
         }
-        logger.LogDebug("SMS for ticket {TicketNumber} accepted by the gateway for {Phone}", change.Number, PhoneNumbers.Mask(change.CitizenPhone));
+        logger.LogDebug("SMS for ticket {TicketNumber} accepted by the gateway for {Phone}", change.Number, Tickets.PhoneNumbers.Mask(change.CitizenPhone));
     }
 }

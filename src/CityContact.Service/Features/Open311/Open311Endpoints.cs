@@ -87,7 +87,16 @@ public static class Open311Endpoints
         {
             return Error(format, StatusCodes.Status400BadRequest, "the request must be form-encoded (application/x-www-form-urlencoded or multipart/form-data)");
         }
-        var form = await http.Request.ReadFormAsync(ct);
+        IFormCollection form;
+        try
+        {
+            form = await http.Request.ReadFormAsync(ct);
+        }
+        catch (InvalidDataException)
+        {
+            // A NUL character, an over-long value or too many fields: the form reader refuses it.
+            return Error(format, StatusCodes.Status400BadRequest, "the form is malformed (a control character, or a value or the form too large)");
+        }
         string? Field(string name) => form[name].ToString() is { Length: > 0 } value ? value.Trim() : null;
 
         if (failedKeys.IsBlocked(http))
@@ -184,6 +193,10 @@ public static class Open311Endpoints
                 open = statuses[0] == "open";
             }
         }
+        if (start is not null && end is not null && end < start)
+        {
+            problems.Add("end_date must not be before start_date");
+        }
         if (problems.Count > 0)
         {
             return Errors(format, StatusCodes.Status400BadRequest, problems);
@@ -216,6 +229,7 @@ public static class Open311Endpoints
         {
             ["service_request_id"] = r.Number,
             ["status"] = open ? "open" : "closed",
+            // The store only returns requests filed through Open311; the resolution answers the citizen who filed it.
             ["status_notes"] = open ? null : r.Resolution ?? StatusNote(r.Status),
             ["service_name"] = r.ServiceName,
             ["service_code"] = r.ServiceCode,

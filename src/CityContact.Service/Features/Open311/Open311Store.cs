@@ -25,6 +25,11 @@ public sealed record ServiceRequestRow(
 public sealed record ServiceRequestFilter(
     IReadOnlyList<string>? Numbers, IReadOnlyList<string>? ServiceCodes, DateTime? Start, DateTime? End, bool? Open, int Limit);
 
+/// <summary>
+/// Only requests filed through Open311 are public: a ticket filed by phone, voicemail or an agent was never published
+/// by its citizen, and its sequential number must not let anyone walk through the city's cases (nor read the agent's
+/// resolution text as status_notes).
+/// </summary>
 public sealed class Open311Store(NpgsqlDataSource dataSource)
 {
     public async Task<IReadOnlyList<ServiceRequestRow>> ListAsync(ServiceRequestFilter filter, CancellationToken ct)
@@ -36,7 +41,8 @@ public sealed class Open311Store(NpgsqlDataSource dataSource)
             FROM tickets t
             JOIN ticket_categories c ON c.id = t.category_id
             JOIN departments d ON d.id = c.department_id
-            WHERE CASE WHEN @numbers::text[] IS NOT NULL THEN t.number = ANY(@numbers)
+            WHERE t.channel = 'open311'
+              AND CASE WHEN @numbers::text[] IS NOT NULL THEN t.number = ANY(@numbers)
                        ELSE (@codes::text[] IS NULL OR c.code = ANY(@codes))
                         AND (@start::timestamptz IS NULL OR t.created_at >= @start)
                         AND (@end::timestamptz IS NULL OR t.created_at <= @end)

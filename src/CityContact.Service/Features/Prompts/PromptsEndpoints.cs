@@ -1,3 +1,4 @@
+using CityContact.Service.Features.Audit;
 using System.Text.RegularExpressions;
 using CityContact.Service.Features.Auth;
 using CityContact.Service.Features.Ivr;
@@ -28,11 +29,10 @@ public static partial class PromptsEndpoints
         prompts.MapDelete("/{language}/{key}", DeleteAsync);
     }
 
-    private static Ok<List<PromptView>> List(PromptCatalog catalog, string? language) =>
-        TypedResults.Ok(catalog.All
+    private static Ok<Page<PromptView>> List(PromptCatalog catalog, string? language) =>
+        TypedResults.Ok(Page.All<PromptView>([.. catalog.All
             .Where(p => language is null || p.Language == language)
-            .Select(p => View(catalog, p.Key, p.Language))
-            .ToList());
+            .Select(p => View(catalog, p.Key, p.Language))]));
 
     private static Results<PhysicalFileHttpResult, ValidationProblem, ProblemHttpResult> Download(string language, string key, PromptCatalog catalog)
     {
@@ -48,11 +48,15 @@ public static partial class PromptsEndpoints
 
     private static async Task<Results<Created<PromptView>, Ok<PromptView>, ValidationProblem, ProblemHttpResult>> UploadAsync(
         string language, string key, string? description, HttpRequest request, PromptCatalog catalog, PromptStore store,
-        IOptions<PromptOptions> options, CancellationToken ct)
+        IOptions<PromptOptions> options, AuditLog audit, CancellationToken ct)
     {
         if (NameErrors(language, key) is { } errors)
         {
             return errors;
+        }
+        if (description?.Length > 500)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["description"] = ["description is at most 500 characters"] });
         }
         var limit = options.Value.MaxUploadBytes;
         if (request.ContentLength > limit)
@@ -105,12 +109,18 @@ public static partial class PromptsEndpoints
         }
         await store.SaveAsync(key, language, Path.GetRelativePath(catalog.SoundsDirectory, path), description, ct);
         catalog.Added(key, language);
+        await audit.AppendAsync(new AuditEntry(KeysEndpoints.Actor(request.HttpContext), existed ? "prompt.replaced" : "prompt.uploaded", "prompt",
+            $"{language}/{key}", ProblemSetup.TraceIdOf(request.HttpContext), new { bytes = bytes.Length }), ct);
         var view = View(catalog, key, language);
         return existed ? TypedResults.Ok(view) : TypedResults.Created($"/api/ivr/prompts/{language}/{key}", view);
     }
 
+    /// <summary>
+    /// Refused (409, listing them) while a live or roll-back-able (published) version plays the prompt, unless
+    /// <c>force=true</c>: then those versions cannot go live again until it is uploaded anew (publish and rollback check).
+    /// </summary>
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteAsync(
-        string language, string key, PromptCatalog catalog, PromptStore store, FlowStore flows, CancellationToken ct)
+        string language, string key, bool? force, PromptCatalog catalog, PromptStore store, FlowStore flows, AuditLog audit, HttpContext http, CancellationToken ct)
     {
         if (NameErrors(language, key) is { } errors)
         {
@@ -124,17 +134,32 @@ public static partial class PromptsEndpoints
         {
             return Problems.Conflict($"Prompt '{key}' is played by the service itself (apology and placeholders); upload a new recording instead.");
         }
-        foreach (var version in await flows.LiveVersionsAsync(ct))
+        var live = (await flows.LiveVersionsAsync(ct)).Select(v => v.Id).ToHashSet();
+        var users = new List<string>();
+        foreach (var version in await flows.PublishedVersionsAsync(ct))
         {
             var definition = FlowDefinition.Parse(version.Definition);
             if (definition.Languages.Contains(language) && definition.PromptKeys().Contains(key))
             {
-                return Problems.Conflict($"Prompt '{key}' in '{language}' is used by the published version {version.Version} of flow {version.FlowId}.");
+                if (live.Contains(version.Id))
+                {
+                    return Problems.Conflict($"Prompt '{key}' in '{language}' is used by the live version {version.Version} of flow {version.FlowId}.");
+                }
+                users.Add($"flow {version.FlowId} version {version.Version}");
             }
+        }
+        if (users.Count > 0 && force != true)
+        {
+            return TypedResults.Problem(title: "The prompt is used by versions that can be rolled back to",
+                detail: $"Prompt '{key}' in '{language}' is used by {string.Join(", ", users)}. Delete with force=true to remove it anyway: "
+                    + "those versions then cannot go live until it is uploaded again.",
+                statusCode: StatusCodes.Status409Conflict, extensions: new Dictionary<string, object?> { ["usedBy"] = users });
         }
         File.Delete(catalog.PathOf(key, language));
         catalog.Removed(key, language);
         await store.DeleteAsync(key, language, ct);
+        await audit.AppendAsync(new AuditEntry(KeysEndpoints.Actor(http), "prompt.deleted", "prompt", $"{language}/{key}", ProblemSetup.TraceIdOf(http),
+            new { rollbackVersionsAffected = users }), ct);
         return TypedResults.NoContent();
     }
 
@@ -147,7 +172,7 @@ public static partial class PromptsEndpoints
     private static ValidationProblem? NameErrors(string language, string key)
     {
         var errors = new Dictionary<string, string[]>();
-        if (!LanguagePattern().IsMatch(language))
+        if (!LanguagePattern().IsMatch(language) || !LanguageCodes.IsKnown(language))
         {
             errors["language"] = ["a language code such as 'ro' or 'en' (2-3 lower-case letters, optionally -XX)"];
         }

@@ -28,7 +28,12 @@ public sealed partial class QueueCallbackScheduler(
         var phone = request.Phone.Trim();
         var settings = options.Value;
         string? refusal = null;
-        if (!settings.CallbackAllowedPatterns.Any(p => Regex.IsMatch(phone, p, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100))))
+        // The allow-list patterns are the city's policy; whether it is a phone number at all is the numbering plan's.
+        if (Tickets.PhoneNumbers.ToE164(phone, tickets.CountryCode) is null)
+        {
+            refusal = "number-not-valid";
+        }
+        else if (!settings.CallbackAllowedPatterns.Any(p => Regex.IsMatch(phone, p, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100))))
         {
             refusal = "number-not-allowed";
         }
@@ -38,15 +43,15 @@ public sealed partial class QueueCallbackScheduler(
         }
         if (refusal is not null)
         {
-            LogRefused(PhoneNumbers.Mask(phone), refusal, request.TicketId);
+            LogRefused(Tickets.PhoneNumbers.Mask(phone), refusal, request.TicketId);
             if (request.TicketId is { } ticketId)
             {
-                await tickets.AddNoteAsync(ticketId, $"Callback to {PhoneNumbers.Mask(phone)} refused: {refusal}", Actor, cancellationToken);
+                await tickets.AddNoteAsync(ticketId, $"Callback to {Tickets.PhoneNumbers.Mask(phone)} refused: {refusal}", Actor, cancellationToken);
             }
             throw new CallbackRefusedException(refusal);
         }
         var id = await store.RequestAsync(request with { Phone = phone }, settings.CallbackMaxAttempts, cancellationToken);
-        LogStored(id, PhoneNumbers.Mask(phone), request.TicketId);
+        LogStored(id, Tickets.PhoneNumbers.Mask(phone), request.TicketId);
         try
         {
             await triggers.ScheduleAsync(id, request.NotBefore, cancellationToken);

@@ -204,7 +204,13 @@ public sealed partial class QueueDispatcher(
     {
         var last = await stateLog.LastStatesAsync(ct);
         var now = time.GetUtcNow();
-        foreach (var agent in await agents.ListAsync(null, ct))
+        var listed = await agents.ListAsync(null, ct);
+        // A removed (inactive) agent leaves the floor, unless on or offered a call: the next reload after it ends removes them.
+        foreach (var gone in _seats.Values.Where(seat => seat.RingingFor is null && seat.Status is not (AgentStatus.Ringing or AgentStatus.OnCall) && !listed.Any(a => a.Id == seat.Agent.Id && a.Active)).ToList())
+        {
+            _seats.Remove(gone.Agent.Id);
+        }
+        foreach (var agent in listed.Where(a => a.Active))
         {
             if (_seats.TryGetValue(agent.Id, out var seat))
             {

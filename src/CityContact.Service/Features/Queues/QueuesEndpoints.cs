@@ -19,36 +19,15 @@ public static class QueuesEndpoints
     {
         var agents = endpoints.MapGroup("/api/agents").WithTags("Agents");
         agents.MapGet("/", ListAgentsAsync).RequireRoles(Roles.Admin, Roles.Supervisor);
-        agents.MapPost("/", CreateAgentAsync).RequireRoles(Roles.Admin);
-        // login, logout, pause and unpause (the agent itself too, audited): Features/Desk/DeskEndpoints.cs.
+        // create, change, remove: Features/Agents/AgentsEndpoints.cs; login, logout, pause and unpause (the agent itself too,
+        // audited): Features/Desk/DeskEndpoints.cs.
         endpoints.MapGet("/api/queues/realtime", RealtimeAsync).WithTags("Queues").RequireRoles(Roles.Admin, Roles.Supervisor);
     }
 
-    private static async Task<Ok<IReadOnlyList<AgentView>>> ListAgentsAsync(QueueDispatcher dispatcher) => TypedResults.Ok(await dispatcher.AgentsAsync());
-
-    private static async Task<Results<Created<Agent>, ValidationProblem>> CreateAgentAsync(
-        NewAgent request, AgentStore store, QueueDispatcher dispatcher, CancellationToken ct)
-    {
-        var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.Name))
-        {
-            errors["name"] = ["required"];
-        }
-        if (string.IsNullOrWhiteSpace(request.SipEndpoint) || !request.SipEndpoint.Contains('/', StringComparison.Ordinal))
-        {
-            errors["sipEndpoint"] = ["an Asterisk endpoint such as PJSIP/101"];
-        }
-        if (errors.Count > 0)
-        {
-            return TypedResults.ValidationProblem(errors);
-        }
-        var agent = await store.CreateAsync(request with { Skills = request.Skills ?? [] }, ct);
-        await dispatcher.ReloadAgentsAsync(ct);
-        return TypedResults.Created($"/api/agents/{agent.Id}", agent);
-    }
+    private static async Task<Ok<Page<AgentView>>> ListAgentsAsync(QueueDispatcher dispatcher) => TypedResults.Ok(Page.All(await dispatcher.AgentsAsync()));
 
     /// <summary>Live figures from the dispatcher; today's answered/abandoned and service level from the calls rows (they survive a restart).</summary>
-    private static async Task<Ok<IReadOnlyList<QueueRealtime>>> RealtimeAsync(
+    private static async Task<Ok<Page<QueueRealtime>>> RealtimeAsync(
         QueueDispatcher dispatcher, NpgsqlDataSource dataSource, TimeProvider time, CancellationToken ct)
     {
         var live = await dispatcher.QueuesAsync();
@@ -62,13 +41,13 @@ public static class QueuesEndpoints
             WHERE c.started_at >= @since AND c.queue_id IS NOT NULL AND c.direction = 'inbound'
             GROUP BY c.queue_id
             """, new { since = time.GetUtcNow().UtcDateTime.Date }, cancellationToken: ct))).ToDictionary(r => r.QueueId);
-        return TypedResults.Ok<IReadOnlyList<QueueRealtime>>([.. live.Select(q =>
+        return TypedResults.Ok(Page.All<QueueRealtime>([.. live.Select(q =>
         {
             var day = today.GetValueOrDefault(q.Id);
             var offered = day.Answered + day.Abandoned;
             return new QueueRealtime(q.Id, q.Code, q.Waiting, q.LongestWaitSeconds, q.AgentsByState, day.Answered, day.Abandoned,
                 offered == 0 ? null : (double)day.WithinLevel / offered, q.AverageHandleSeconds);
-        })]);
+        })]));
     }
 }
 

@@ -67,7 +67,8 @@ public sealed class ReportRenderer(ReportTemplates templates, IOptions<CityOptio
         IReadOnlyList<ReportAttachment> attachments, bool truncated, int maxRows, CancellationToken ct)
     {
         var lang = string.IsNullOrWhiteSpace(language) ? city.Value.DefaultLanguage : language;
-        var culture = CultureInfo.GetCultureInfo(city.Value.Culture);
+        // Dates, day and month names in the report's language: an English report said "marți, 10 martie 2026".
+        var culture = CultureFor(lang, CultureInfo.GetCultureInfo(city.Value.Culture));
         var zone = TimeZoneInfo.FindSystemTimeZoneById(city.Value.TimeZone);
         var t = await templates.TextsAsync(lang, ct);
         var format = new Formats(culture, t, reportOptions.Value.ServiceLevelSeconds);
@@ -114,6 +115,23 @@ public sealed class ReportRenderer(ReportTemplates templates, IOptions<CityOptio
         var html = await template.RenderAsync(new TemplateContext(model, options), Encoder);
         var subject = string.Format(culture, t["subject"], title, period, scope);
         return new RenderedReport(subject, html, embedding == ImageEmbedding.ContentId ? images : [], attachments);
+    }
+
+    /// <summary>City:Culture when it is the report's language (ro-RO for ro), else the language's usual culture (en → en-US).</summary>
+    public static CultureInfo CultureFor(string language, CultureInfo cityCulture)
+    {
+        if (string.Equals(cityCulture.TwoLetterISOLanguageName, language, StringComparison.OrdinalIgnoreCase))
+        {
+            return cityCulture;
+        }
+        try
+        {
+            return CultureInfo.CreateSpecificCulture(language);
+        }
+        catch (CultureNotFoundException)
+        {
+            return cityCulture;
+        }
     }
 
     public static string PeriodLabel(ReportPeriod period, CultureInfo culture) => period.Kind switch

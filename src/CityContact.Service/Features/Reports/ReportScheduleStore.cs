@@ -75,7 +75,7 @@ public sealed class ReportScheduleStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         return [.. await connection.QueryAsync<long>(new CommandDefinition(
-            "SELECT id FROM unnest(@ids::bigint[]) AS id WHERE NOT EXISTS (SELECT 1 FROM departments d WHERE d.id = id)", new { ids }, cancellationToken: ct))];
+            "SELECT u.id FROM unnest(@ids::bigint[]) AS u(id) WHERE NOT EXISTS (SELECT 1 FROM departments d WHERE d.id = u.id)", new { ids }, cancellationToken: ct))];
     }
 }
 

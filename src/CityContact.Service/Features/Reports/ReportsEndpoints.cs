@@ -53,7 +53,16 @@ public static partial class ReportsEndpoints
             return TypedResults.ValidationProblem(errors);
         }
         var schedule = await store.CreateAsync(Fields(request), ct);
-        await quartz.ApplyAsync(schedule, ct);
+        try
+        {
+            await quartz.ApplyAsync(schedule, ct);
+        }
+        catch (SchedulerException e)
+        {
+            // Never a stored, enabled schedule without its trigger: the row goes again and the cron is named.
+            await store.DeleteAsync(schedule.Id, ct);
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["cron"] = [$"the scheduler refused it: {e.Message}"] });
+        }
         await audit.AppendAsync(AuditOf(http, "report_schedule.created", schedule), ct);
         return TypedResults.Created($"/api/reports/schedules/{schedule.Id}", schedule);
     }
@@ -112,6 +121,7 @@ public static partial class ReportsEndpoints
         }
         ValidateRecipients(request.Recipients, errors);
         ValidateLanguage(request.Language, errors);
+        ValidateDate(request.Date, "date", errors);
         await ValidateDepartmentsAsync(request.DepartmentIds, store, errors, ct);
         if (errors.Count > 0)
         {
@@ -154,6 +164,7 @@ public static partial class ReportsEndpoints
         }
         var departmentIds = ParseIds(departments, errors);
         ValidateLanguage(language, errors);
+        ValidateDate(date, "date", errors);
         await ValidateDepartmentsAsync(departmentIds, store, errors, ct);
         if (errors.Count > 0)
         {
@@ -207,13 +218,19 @@ public static partial class ReportsEndpoints
         {
             errors["kind"] = [$"kind must be one of {string.Join(", ", ScheduleKinds)}"];
         }
-        if (string.IsNullOrWhiteSpace(request.Cron) || !CronExpression.TryParse(request.Cron, out _))
-        {
-            errors["cron"] = ["cron must be a Quartz cron expression with seconds, e.g. '0 0 7 * * ?' (every day at 07:00)"];
-        }
         if (string.IsNullOrWhiteSpace(request.TimeZone) || !TimeZoneInfo.TryFindSystemTimeZoneById(request.TimeZone, out var zone) || !zone.HasIanaId)
         {
             errors["timeZone"] = ["timeZone must be an IANA time zone id, e.g. Europe/Bucharest"];
+        }
+        if (string.IsNullOrWhiteSpace(request.Cron) || request.Cron.Length > 200 || !CronExpression.TryParse(request.Cron, out _))
+        {
+            errors["cron"] = ["cron must be a Quartz cron expression with seconds, e.g. '0 0 7 * * ?' (every day at 07:00)"];
+        }
+        // Parsable is not enough: '0 0 8 30 2 ?' (30 February) never fires, and Quartz refuses a trigger that never
+        // fires only after the schedule is stored.
+        else if (new CronExpression(request.Cron).GetNextValidTimeAfter(DateTimeOffset.UtcNow) is null)
+        {
+            errors["cron"] = ["cron never fires (no such date, e.g. 30 February): choose a schedule that does"];
         }
         ValidateRecipients(request.Recipients, errors);
         ValidateLanguage(request.Language, errors);
@@ -228,10 +245,20 @@ public static partial class ReportsEndpoints
             errors["recipients"] = ["recipients must list 1 to 50 e-mail addresses"];
             return;
         }
-        var bad = recipients.Where(r => string.IsNullOrWhiteSpace(r) || !EmailPattern().IsMatch(r) || !System.Net.Mail.MailAddress.TryCreate(r, out _)).ToList();
+        // 254 is the longest address SMTP carries (RFC 5321); a 1 MB "address" was stored.
+        var bad = recipients.Where(r => string.IsNullOrWhiteSpace(r) || r.Length > 254 || !EmailPattern().IsMatch(r) || !System.Net.Mail.MailAddress.TryCreate(r, out _)).ToList();
         if (bad.Count > 0)
         {
-            errors["recipients"] = [.. bad.Select(r => $"'{r}' is not an e-mail address")];
+            errors["recipients"] = [.. bad.Select(r => $"'{(r?.Length > 60 ? r[..60] + "…" : r)}' is not an e-mail address")];
+        }
+    }
+
+    /// <summary>Reports cover 2000–2100: a period around 9999-12-31 does not exist (its end overflowed into a 500).</summary>
+    private static void ValidateDate(DateOnly? date, string field, Dictionary<string, string[]> errors)
+    {
+        if (date is { Year: < 2000 or > 2100 })
+        {
+            errors[field] = [$"{field} must be between 2000-01-01 and 2100-12-31"];
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using CityContact.Service.Features.Audit;
 using CityContact.Service.Features.Auth;
 using CityContact.Service.Features.Ivr;
 using CityContact.Service.Features.Ivr.Flows;
@@ -26,7 +27,7 @@ public static partial class SchedulesEndpoints
     {
         var schedules = endpoints.MapGroup("/api/ivr/schedules").WithTags("IVR schedules").RequireRoles(Roles.Admin);
         schedules.MapGet("/", async (ScheduleStore store, CancellationToken ct) =>
-            TypedResults.Ok((await store.ListAsync(ct)).Select(s => new ScheduleSummary(s.Id, s.Code, s.Name)).ToList()));
+            TypedResults.Ok(Page.All<ScheduleSummary>([.. (await store.ListAsync(ct)).Select(s => new ScheduleSummary(s.Id, s.Code, s.Name))])));
         schedules.MapGet("/{id:long}", GetAsync);
         schedules.MapPost("/", CreateAsync);
         schedules.MapPut("/{id:long}", UpdateAsync);
@@ -37,7 +38,7 @@ public static partial class SchedulesEndpoints
         await store.GetAsync(id, ct) is { } schedule ? TypedResults.Ok(schedule) : Problems.NotFound($"Schedule {id}");
 
     private static async Task<Results<Created<Schedule>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        ScheduleRequest request, ScheduleStore store, FlowCatalog catalog, CancellationToken ct)
+        ScheduleRequest request, ScheduleStore store, FlowCatalog catalog, AuditLog audit, HttpContext http, CancellationToken ct)
     {
         if (!TryRead(request, out var schedule, out var errors))
         {
@@ -49,11 +50,12 @@ public static partial class SchedulesEndpoints
         }
         var id = await store.CreateAsync(schedule, ct);
         await catalog.RefreshAsync(ct);
+        await audit.AppendAsync(AuditOf(http, "schedule.created", id, schedule), ct);
         return TypedResults.Created($"/api/ivr/schedules/{id}", await store.GetAsync(id, ct));
     }
 
     private static async Task<Results<Ok<Schedule>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
-        long id, ScheduleRequest request, ScheduleStore store, FlowStore flows, FlowCatalog catalog, CancellationToken ct)
+        long id, ScheduleRequest request, ScheduleStore store, FlowStore flows, FlowCatalog catalog, AuditLog audit, HttpContext http, CancellationToken ct)
     {
         if (!TryRead(request, out var schedule, out var errors))
         {
@@ -69,11 +71,13 @@ public static partial class SchedulesEndpoints
         }
         await store.UpdateAsync(id, schedule, ct);
         await catalog.RefreshAsync(ct);
+        // Hours and holidays are part of the schedule: the row carries the whole new version.
+        await audit.AppendAsync(AuditOf(http, "schedule.updated", id, schedule), ct);
         return TypedResults.Ok((await store.GetAsync(id, ct))!);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        long id, ScheduleStore store, FlowStore flows, FlowCatalog catalog, CancellationToken ct)
+        long id, ScheduleStore store, FlowStore flows, FlowCatalog catalog, AuditLog audit, HttpContext http, CancellationToken ct)
     {
         if (await store.GetAsync(id, ct) is not { } existing)
         {
@@ -85,8 +89,12 @@ public static partial class SchedulesEndpoints
         }
         await store.DeleteAsync(id, ct);
         await catalog.RefreshAsync(ct);
+        await audit.AppendAsync(AuditOf(http, "schedule.deleted", id, new { existing.Code }), ct);
         return TypedResults.NoContent();
     }
+
+    private static AuditEntry AuditOf(HttpContext http, string action, long id, object data) =>
+        new(KeysEndpoints.Actor(http), action, "schedule", id.ToString(CultureInfo.InvariantCulture), ProblemSetup.TraceIdOf(http), data);
 
     private static async Task<string?> UsedByAsync(string code, FlowStore flows, CancellationToken ct)
     {

@@ -41,7 +41,7 @@ public sealed partial class SurveyCallScheduler(
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["TicketNumber"] = ticket.Number });
         if (!options.Value.IsAllowed(ticket.CitizenPhone!))
         {
-            LogRefused(ticket.Number, PhoneNumbers.Mask(ticket.CitizenPhone));
+            LogRefused(ticket.Number, Tickets.PhoneNumbers.Mask(ticket.CitizenPhone));
             await tickets.AddNoteAsync(ticket.Id, "Survey call not placed: the number is not in Surveys:AllowedNumbers", Actor, ct);
             return;
         }

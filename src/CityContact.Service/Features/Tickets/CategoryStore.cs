@@ -13,7 +13,8 @@ public sealed record TicketCategory(
     long DepartmentId,
     int SlaBusinessHours,
     string[] Keywords,
-    string? GroupName,
+    // Named as the request names it (and as Open311 does): it was answered as groupName.
+    [property: System.Text.Json.Serialization.JsonPropertyName("group")] string? GroupName,
     bool Active,
     DateTime CreatedAt,
     DateTime UpdatedAt);

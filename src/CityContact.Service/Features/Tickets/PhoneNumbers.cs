@@ -1,30 +1,47 @@
 using System.Text.RegularExpressions;
+using PhoneNumbers;
 
 namespace CityContact.Service.Features.Tickets;
 
 /// <summary>Citizens' phone numbers: stored and compared in E.164, never logged in clear.</summary>
 public static partial class PhoneNumbers
 {
+    private static readonly PhoneNumberUtil Util = PhoneNumberUtil.GetInstance();
+
     /// <summary>
-    /// E.164 (+ and 8–15 digits) from what people type: spaces, dots, dashes and brackets are dropped, 00 becomes +,
-    /// and a national number with one leading 0 takes <paramref name="countryCode"/> (e.g. 40: 0722 123 456 → +40722123456).
-    /// Null when it cannot be a phone number.
+    /// E.164 from what people type (spaces, dots, dashes, brackets, 00 or + for international, a national number with
+    /// its trunk 0), parsed and checked by libphonenumber against the numbering plan of the number's country:
+    /// <c>722123456</c> is not read as country code 7, and too short or too long numbers are refused rather than
+    /// trimmed or padded. National numbers take the country of <paramref name="countryCode"/> (40: Romania).
+    /// Null when it is not a valid phone number.
     /// </summary>
     public static string? ToE164(string? input, string countryCode)
     {
-        if (string.IsNullOrWhiteSpace(input))
+        if (string.IsNullOrWhiteSpace(input) || input.Length > 40)
         {
             return null;
         }
         var compact = Separators().Replace(input.Trim(), "");
-        var e164 = compact switch
+        if (compact.StartsWith("00", StringComparison.Ordinal))
         {
-            ['+', .. var rest] => "+" + rest,
-            ['0', '0', .. var rest] => "+" + rest,
-            ['0', .. var rest] => "+" + countryCode + rest,
-            _ => "+" + compact,
-        };
-        return E164().IsMatch(e164) ? e164 : null;
+            compact = "+" + compact[2..];
+        }
+        if (!AllowedCharacters().IsMatch(compact))
+        {
+            return null;
+        }
+        var region = int.TryParse(countryCode, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code)
+            ? Util.GetRegionCodeForCountryCode(code)
+            : "ZZ";
+        try
+        {
+            var number = Util.Parse(compact, region);
+            return Util.IsValidNumber(number) ? Util.Format(number, PhoneNumberFormat.E164) : null;
+        }
+        catch (NumberParseException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Enough to tell numbers apart in a log (+4072*****56), not enough to call anyone.</summary>
@@ -44,6 +61,6 @@ public static partial class PhoneNumbers
     [GeneratedRegex(@"[\s.\-()/]")]
     private static partial Regex Separators();
 
-    [GeneratedRegex(@"^\+[1-9][0-9]{7,14}$")]
-    private static partial Regex E164();
+    [GeneratedRegex(@"^\+?[0-9]{2,17}$")]
+    private static partial Regex AllowedCharacters();
 }

@@ -51,6 +51,9 @@ public sealed class TicketService(
 {
     public DateTimeOffset Now => time.GetUtcNow();
 
+    /// <summary>The country a national number belongs to (Tickets:CountryCode, e.g. 40).</summary>
+    public string CountryCode => options.Value.CountryCode;
+
     public string? NormalisePhone(string? phone) => PhoneNumbers.ToE164(phone, options.Value.CountryCode);
 
     /// <summary>Creates the ticket; throws <see cref="TicketDraftException"/> for an unknown or inactive category.</summary>
@@ -114,10 +117,17 @@ public sealed class TicketService(
         {
             return null;
         }
-        await audit.AppendAsync(new AuditEntry(reader.Name, "ticket.read", "ticket", id.ToString(CultureInfo.InvariantCulture), traceId,
-            new { ticket.Number, keyId = reader.KeyId, fields = PersonalFieldsOf(ticket) }), ct);
+        await AuditDisclosureAsync(ticket, "ticket.read", reader, traceId, ct);
         return ticket;
     }
+
+    /// <summary>
+    /// Every answer that carries the citizen's name, phone or email is audited like a read: the change endpoints
+    /// (assign, status, notes, resolve, rating) answer the whole ticket too. <paramref name="action"/> says which.
+    /// </summary>
+    public Task AuditDisclosureAsync(Ticket ticket, string action, TicketActor reader, string? traceId, CancellationToken ct) =>
+        audit.AppendAsync(new AuditEntry(reader.Name, action, "ticket", ticket.Id.ToString(CultureInfo.InvariantCulture), traceId,
+            new { ticket.Number, keyId = reader.KeyId, fields = PersonalFieldsOf(ticket) }), ct);
 
     /// <summary>Search results carry no personal data; a search by a citizen's phone number is itself audited.</summary>
     public async Task<Page<Ticket>> SearchAsync(TicketFilter filter, PageRequest page, TicketActor reader, string? traceId, CancellationToken ct)

@@ -120,7 +120,7 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
             if (!TicketLifecycle.CanMove(current.Status, change.Status))
             {
                 return new TicketChange.Refused(current.Status,
-                    $"A {current.Status} ticket cannot move to {change.Status}", TicketLifecycle.AllowedFrom(current.Status));
+                    $"{TicketStatusWords.WithArticle(current.Status)} ticket cannot move to {change.Status}", TicketLifecycle.AllowedFrom(current.Status));
             }
             var updated = await connection.QuerySingleAsync<Ticket>(new CommandDefinition($"""
                 UPDATE tickets SET
@@ -146,7 +146,7 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
             if (!TicketLifecycle.CanAssign(current.Status))
             {
                 return new TicketChange.Refused(current.Status,
-                    $"A {current.Status} ticket cannot be assigned", TicketLifecycle.AllowedFrom(current.Status));
+                    $"{TicketStatusWords.WithArticle(current.Status)} ticket cannot be assigned", TicketLifecycle.AllowedFrom(current.Status));
             }
             var updated = await connection.QuerySingleAsync<Ticket>(new CommandDefinition($"""
                 UPDATE tickets SET assigned_agent_id = @agentId, updated_at = now(),
@@ -259,4 +259,14 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
         }, transaction, cancellationToken: ct));
 
     private static readonly JsonSerializerOptions HistoryJson = new(JsonSerializerDefaults.Web);
+}
+
+/// <summary>A status in a sentence: "An assigned", "A new", "An in-progress" (it read "A assigned ticket").</summary>
+public static class TicketStatusWords
+{
+    public static string WithArticle(string status)
+    {
+        var words = status.Replace('_', '-');
+        return (words.Length > 0 && "aeiou".Contains(words[0], StringComparison.Ordinal) ? "An " : "A ") + words;
+    }
 }

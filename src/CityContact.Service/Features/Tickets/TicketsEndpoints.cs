@@ -178,28 +178,32 @@ public static class TicketsEndpoints
             ? TypedResults.Ok(TicketView.Of(ticket, service.Now))
             : Problems.NotFound($"Ticket {id}");
 
-    private static async Task<Results<Ok<TicketHistoryView[]>, ProblemHttpResult>> HistoryAsync(
+    private static async Task<Results<Ok<Page<TicketHistoryView>>, ProblemHttpResult>> HistoryAsync(
         long id, TicketService service, TicketStore store, CancellationToken ct)
     {
         if (await store.GetAsync(id, ct) is null)
         {
             return Problems.NotFound($"Ticket {id}");
         }
-        return TypedResults.Ok((await service.HistoryAsync(id, ct)).Select(TicketHistoryView.Of).ToArray());
+        return TypedResults.Ok(Page.All<TicketHistoryView>([.. (await service.HistoryAsync(id, ct)).Select(TicketHistoryView.Of)]));
     }
 
     private static async Task<Results<Ok<TicketView>, ValidationProblem, ProblemHttpResult>> AssignAsync(
-        long id, AssignRequest request, TicketService service, HttpContext http, CancellationToken ct)
+        long id, AssignRequest request, TicketService service, Agents.AgentStore agents, HttpContext http, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (request.AgentId is null or < 1)
         {
             errors["agentId"] = ["agentId is required"];
         }
+        else if (await agents.GetAsync(request.AgentId.Value, ct) is null)
+        {
+            errors["agentId"] = [$"no agent with id {request.AgentId}"];
+        }
         CheckNote(errors, request.Note, required: false);
         return errors.Count > 0
             ? TypedResults.ValidationProblem(errors)
-            : Answer(id, await service.AssignAsync(id, request.AgentId!.Value, Trimmed(request.Note), ActorOf(http), ct), service.Now);
+            : await AnswerAsync(id, await service.AssignAsync(id, request.AgentId!.Value, Trimmed(request.Note), ActorOf(http), ct), service, http, "assign", ct);
     }
 
     private static async Task<Results<Ok<TicketView>, ValidationProblem, ProblemHttpResult>> ChangeStatusAsync(
@@ -221,7 +225,7 @@ public static class TicketsEndpoints
             return TypedResults.ValidationProblem(errors);
         }
         var change = new StatusChange(request.Status!, Trimmed(request.Note), Trimmed(request.Resolution), request.DuplicateOfTicketId);
-        return Answer(id, await service.ChangeStatusAsync(id, change, ActorOf(http), ct), service.Now);
+        return await AnswerAsync(id, await service.ChangeStatusAsync(id, change, ActorOf(http), ct), service, http, "status", ct);
     }
 
     private static async Task<Results<Ok<TicketView>, ValidationProblem, ProblemHttpResult>> AddNoteAsync(
@@ -231,7 +235,7 @@ public static class TicketsEndpoints
         CheckNote(errors, request.Note, required: true);
         return errors.Count > 0
             ? TypedResults.ValidationProblem(errors)
-            : Answer(id, await service.AddNoteAsync(id, request.Note!.Trim(), ActorOf(http), ct), service.Now);
+            : await AnswerAsync(id, await service.AddNoteAsync(id, request.Note!.Trim(), ActorOf(http), ct), service, http, "notes", ct);
     }
 
     private static async Task<Results<Ok<TicketView>, ValidationProblem, ProblemHttpResult>> ResolveAsync(
@@ -242,7 +246,7 @@ public static class TicketsEndpoints
         CheckNote(errors, request.Note, required: false);
         return errors.Count > 0
             ? TypedResults.ValidationProblem(errors)
-            : Answer(id, await service.ResolveAsync(id, request.Resolution!.Trim(), Trimmed(request.Note), ActorOf(http), ct), service.Now);
+            : await AnswerAsync(id, await service.ResolveAsync(id, request.Resolution!.Trim(), Trimmed(request.Note), ActorOf(http), ct), service, http, "resolve", ct);
     }
 
     private static async Task<Results<Ok<TicketView>, ValidationProblem, ProblemHttpResult>> RateAsync(
@@ -256,7 +260,18 @@ public static class TicketsEndpoints
         Require(errors, "channel", request.Channel, RatingChannels.All, required: false);
         return errors.Count > 0
             ? TypedResults.ValidationProblem(errors)
-            : Answer(id, await service.RecordRatingAsync(id, request.Rating!.Value, request.Channel ?? RatingChannels.Api, ActorOf(http), ct), service.Now);
+            : await AnswerAsync(id, await service.RecordRatingAsync(id, request.Rating!.Value, request.Channel ?? RatingChannels.Api, ActorOf(http), ct), service, http, "rating", ct);
+    }
+
+    /// <summary>The changed ticket, with its personal data, after the disclosure is audited (<c>ticket.read_after_&lt;route&gt;</c>).</summary>
+    private static async Task<Results<Ok<TicketView>, ValidationProblem, ProblemHttpResult>> AnswerAsync(
+        long id, TicketChange outcome, TicketService service, HttpContext http, string route, CancellationToken ct)
+    {
+        if (outcome is TicketChange.Applied applied)
+        {
+            await service.AuditDisclosureAsync(applied.Ticket, $"ticket.read_after_{route}", ActorOf(http), ProblemSetup.TraceIdOf(http), ct);
+        }
+        return Answer(id, outcome, service.Now);
     }
 
     private static Results<Ok<TicketView>, ValidationProblem, ProblemHttpResult> Answer(long id, TicketChange outcome, DateTimeOffset now) => outcome switch

@@ -172,7 +172,7 @@ public sealed partial class FallbackVoicemailImporter(
                     : await FileTicketAsync(message, recordingName, settings, ct);
                 await RequestCallbackAsync(ticket, ct);
                 await claim.CompleteAsync(ticket.Id, ct);
-                LogImported(message.Key, ticket.Number, PhoneNumbers.Mask(ticket.CitizenPhone), message.DurationSeconds);
+                LogImported(message.Key, ticket.Number, Tickets.PhoneNumbers.Mask(ticket.CitizenPhone), message.DurationSeconds);
             }
             MoveToImported(textFile, mailbox, message.Key);
             return Outcome.Imported;

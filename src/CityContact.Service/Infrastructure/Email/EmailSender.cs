@@ -70,7 +70,7 @@ public sealed class EmailSender(IOptions<SmtpOptions> options, ILogger<EmailSend
             message.To.Add(MailboxAddress.Parse(to));
         }
         message.Subject = email.Subject;
-        var body = new BodyBuilder { HtmlBody = email.Html };
+        var body = new BodyBuilder { HtmlBody = email.Html, TextBody = PlainText.FromHtml(email.Html) };
         foreach (var image in email.InlineImages)
         {
             var resource = body.LinkedResources.Add(image.Name, image.Content, ContentType.Parse(image.MediaType));

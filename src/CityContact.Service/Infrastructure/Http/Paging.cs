@@ -5,6 +5,9 @@ public sealed record Page<T>(IReadOnlyList<T> Items, long Total, int? NextOffset
 
 public static class Page
 {
+    /// <summary>A list that is always answered whole (agents, flows, prompts…), in the same shape as paged ones.</summary>
+    public static Page<T> All<T>(IReadOnlyList<T> items) => new(items, items.Count, null);
+
     public static Page<T> Of<T>(IReadOnlyList<T> items, long total, PageRequest request) =>
         new(items, total, request.Offset + items.Count < total ? request.Offset + items.Count : null);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -12,10 +13,26 @@ public static class ProblemSetup
     public static void AddProblems(this WebApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
-            context.ProblemDetails.Extensions["traceId"] = TraceIdOf(context.HttpContext));
+        {
+            context.ProblemDetails.Extensions["traceId"] = TraceIdOf(context.HttpContext);
+            // The framework answers a non-JSON body with a bare 415 (no exception to handle): say what it wants.
+            if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType && context.ProblemDetails.Detail is null)
+            {
+                context.ProblemDetails.Title = "The request body must be JSON";
+                context.ProblemDetails.Detail = "Send the body with Content-Type: application/json.";
+                context.ProblemDetails.Extensions["errors"] = new Dictionary<string, string[]> { ["$"] = ["Content-Type must be application/json"] };
+            }
+        });
         // A body or query that cannot be bound throws instead of answering an empty 400, so that the
         // handler below can name the field.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        // Strict bodies for every endpoint: a field the resource does not have is an error (it was silently dropped:
+        // {"status":"closed"} on create gave a new ticket), and "12" is not the number 12.
+        builder.Services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+        });
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddExceptionHandler<DatabaseConflictExceptionHandler>();
         builder.Services.AddExceptionHandler<UnexpectedExceptionHandler>();
@@ -46,7 +63,7 @@ public static class ProblemSetup
         });
     }
 
-    /// <summary>Malformed JSON or an unparsable parameter: 400 naming the JSON path or the parameter.</summary>
+    /// <summary>Malformed JSON, a missing body, a wrong media type or an unparsable parameter: 4xx naming the JSON path or the parameter.</summary>
     private sealed class BadRequestExceptionHandler : IExceptionHandler
     {
         public ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
@@ -55,31 +72,22 @@ public static class ProblemSetup
             {
                 return ValueTask.FromResult(false);
             }
-            if (badRequest.InnerException is JsonException json)
-            {
-                // Keyed like validation errors ("code", "address.street"); the message would name internal types.
-                var field = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "$" : json.Path.TrimStart('$', '.');
-                return WriteAsync(httpContext, exception, StatusCodes.Status400BadRequest, "The request body is not valid JSON for this resource",
-                    $"Malformed or mistyped JSON value at '{field}'.", new Dictionary<string, string[]> { [field] = ["malformed or mistyped JSON value"] });
-            }
-            return WriteAsync(httpContext, exception, badRequest.StatusCode, "The request is malformed", badRequest.Message);
+            var (status, title, field, message) = RequestErrors.Describe(badRequest, httpContext.Request);
+            return WriteAsync(httpContext, exception, status, title, $"{message} ('{field}').", new Dictionary<string, string[]> { [field] = [message] });
         }
     }
 
-    /// <summary>A unique or foreign-key violation is a conflict with what is stored, not a server fault.</summary>
+    /// <summary>
+    /// A unique or foreign-key violation is a conflict with what is stored, not a server fault; the answer names the
+    /// request field (from the constraint, e.g. tickets_assigned_agent_id_fkey → assignedAgentId), never the constraint.
+    /// </summary>
     private sealed class DatabaseConflictExceptionHandler : IExceptionHandler
     {
         public ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken) =>
-            exception switch
-            {
-                PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } e =>
-                    WriteAsync(httpContext, exception, StatusCodes.Status409Conflict, "The resource already exists",
-                        e.ConstraintName is null ? null : $"Conflicts with an existing value ({e.ConstraintName})."),
-                PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation } e =>
-                    WriteAsync(httpContext, exception, StatusCodes.Status409Conflict, "The resource is referenced by or refers to another resource",
-                        e.ConstraintName is null ? null : $"Violates {e.ConstraintName}."),
-                _ => ValueTask.FromResult(false),
-            };
+            exception is PostgresException e && DatabaseConflicts.Describe(e) is { } conflict
+                ? WriteAsync(httpContext, exception, conflict.Status, conflict.Title, conflict.Message,
+                    new Dictionary<string, string[]> { [conflict.Field] = [conflict.Message] })
+                : ValueTask.FromResult(false);
     }
 
     /// <summary>Anything else: logged with the trace id, answered 500 without internals.</summary>

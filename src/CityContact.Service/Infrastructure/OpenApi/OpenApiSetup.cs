@@ -14,6 +14,8 @@ public static class OpenApiSetup
         builder.Services.AddSwaggerGen(options =>
         {
             options.SwaggerDoc("v1", new OpenApiInfo { Title = "CityContact", Version = "v1" });
+            options.SchemaFilter<RoleSchemaFilter>();
+            options.OperationFilter<SummaryOperationFilter>();
             options.AddSecurityDefinition(SchemeId, new OpenApiSecurityScheme
             {
                 Type = SecuritySchemeType.ApiKey,

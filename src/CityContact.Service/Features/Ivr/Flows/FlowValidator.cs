@@ -13,6 +13,9 @@ public interface IFlowReferences
     bool QueueExists(string code);
 
     bool ScheduleExists(string code);
+
+    /// <summary>Whether a transfer node may dial this external number (Ivr:TransferAllowList); the call would be refused at run time otherwise.</summary>
+    bool ExternalNumberAllowed(string number) => true;
 }
 
 /// <summary>
@@ -35,7 +38,17 @@ public static class FlowValidator
         }
         catch (JsonException e)
         {
-            return (null, [new FlowError(FlowScope, e.Path is { Length: > 0 } path ? path : "definition", $"not a valid flow: {e.Message}")]);
+            // The reader's message names .NET types (System.Nullable`1[System.Int32]); the path and a plain reason do not.
+            var path = e.Path is { Length: > 0 } p ? p.TrimStart('$', '.') : "";
+            var reason = (e.InnerException?.Message ?? e.Message) switch
+            {
+                var m when m.Contains("as a number", StringComparison.Ordinal) => "expected a number",
+                var m when m.Contains("as a string", StringComparison.Ordinal) => "expected a string",
+                var m when m.Contains("boolean", StringComparison.Ordinal) => "expected true or false",
+                var m when m.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) => "a value of the wrong type",
+                _ => "malformed JSON",
+            };
+            return (null, [new FlowError(FlowScope, path.Length > 0 ? path : "definition", $"not a valid flow: {reason}{(path.Length > 0 ? $" at '{path}'" : "")}")]);
         }
         var errors = new List<FlowError>();
         errors.AddRange(DuplicateDigits(json));
@@ -214,6 +227,10 @@ public static class FlowValidator
                 else if (node.Number is { } number && !System.Text.RegularExpressions.Regex.IsMatch(number, @"^\+?[0-9]{2,20}$"))
                 {
                     errors.Add(new FlowError(id, "number", "must be a phone number of digits, optionally starting with +"));
+                }
+                else if (node.Number is { } external && !references.ExternalNumberAllowed(external))
+                {
+                    errors.Add(new FlowError(id, "number", "is not in Ivr:TransferAllowList: the transfer would be refused when a caller reaches it"));
                 }
                 break;
         }
