@@ -317,6 +317,41 @@ public sealed class DeskActionTests
     }
 
     [Fact]
+    public async Task The_worklist_has_the_agents_open_tickets_with_their_sla_countdown_and_the_queues_pending_callbacks_masked()
+    {
+        var (sim, host) = await StartAsync();
+        await using var simulator = sim;
+        await using var service = host;
+        var agent = await WallboardTests.AddAgentAsync(host, "agent1", login: false);
+        using var admin = host.Admin();
+        await using var connection = new NpgsqlConnection(host.Database.ConnectionString);
+        var department = await connection.QuerySingleAsync<long>("SELECT department_id FROM queues WHERE code = 'taxes'");
+        var category = await admin.PostAsJsonAsync("/api/ticket-categories", new { code = "property-tax", name = "Property tax", departmentId = department, slaBusinessHours = 16 }, Ct);
+        category.EnsureSuccessStatusCode();
+        var categoryId = (await category.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetInt64();
+        var created = await admin.PostAsJsonAsync("/api/tickets", new
+        {
+            kind = "request", subject = "Property tax", description = "Statement", categoryId, citizenPhone = "+40256000301",
+        }, Ct);
+        created.EnsureSuccessStatusCode();
+        var ticket = (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetInt64();
+        (await admin.PostAsJsonAsync($"/api/tickets/{ticket}/assign", new { agentId = agent }, Ct)).EnsureSuccessStatusCode();
+        var callback = await connection.QuerySingleAsync<long>(
+            "INSERT INTO callback_requests (department_id, phone, not_before) VALUES (@department, '+40256000302', now()) RETURNING id", new { department });
+
+        var worklist = await admin.GetFromJsonAsync<JsonElement>($"/api/agents/{agent}/worklist", Ct);
+        var assigned = worklist.GetProperty("tickets").EnumerateArray().Single();
+        Assert.Equal(ticket, assigned.GetProperty("id").GetInt64());
+        Assert.Equal(("assigned", "Property tax"), (assigned.GetProperty("status").GetString(), assigned.GetProperty("category").GetString()));
+        var due = assigned.GetProperty("dueAt").GetDateTimeOffset();
+        var at = worklist.GetProperty("at").GetDateTimeOffset();
+        Assert.Equal(Math.Round((due - at).TotalSeconds), assigned.GetProperty("secondsLeft").GetDouble());
+        var pending = worklist.GetProperty("callbacks").EnumerateArray().Single();
+        Assert.Equal((callback, "taxes"), (pending.GetProperty("id").GetInt64(), pending.GetProperty("queueCode").GetString()));
+        Assert.DoesNotContain("000302", pending.GetProperty("phone").GetString()!, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_agent_key_may_not_read_or_act_on_a_desk_that_is_not_its_own()
     {
         var (sim, host) = await StartAsync();

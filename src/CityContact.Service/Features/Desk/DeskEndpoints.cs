@@ -26,6 +26,7 @@ public static partial class DeskEndpoints
         var agents = endpoints.MapGroup("/api/agents/{id:long}").WithTags("Agent desk").RequireRoles(Roles.Agent, Roles.Supervisor);
         agents.MapGet("/desk", GetDesk).Produces<Wallboard.Desk>();
         agents.MapGet("/desk/stream", StreamAsync).Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+        agents.MapGet("/worklist", WorklistAsync);
         agents.MapPost("/login", (long id, HttpContext http, AgentActions actions, CancellationToken ct) => ActAsync(id, AgentAction.Login, null, http, actions, ct));
         agents.MapPost("/logout", (long id, HttpContext http, AgentActions actions, CancellationToken ct) => ActAsync(id, AgentAction.Logout, null, http, actions, ct));
         agents.MapPost("/unpause", (long id, HttpContext http, AgentActions actions, CancellationToken ct) => ActAsync(id, AgentAction.Unpause, null, http, actions, ct));
@@ -70,6 +71,20 @@ public static partial class DeskEndpoints
         }
         await feed.StreamAsync(http, TimeSpan.FromSeconds(options.Value.KeepAliveSeconds));
         return TypedResults.Empty;
+    }
+
+    private static async Task<Results<Ok<Worklist>, ProblemHttpResult>> WorklistAsync(
+        long id, HttpContext http, LiveFloor floor, WorklistReader worklists, CancellationToken ct)
+    {
+        if (Refuse(http, id) is { } refused)
+        {
+            return refused;
+        }
+        if (floor.DeskOf(id).LatestJson is null)
+        {
+            return Problems.NotFound($"Agent {id}");
+        }
+        return TypedResults.Ok(await worklists.ReadAsync(id, ct));
     }
 
     private static async Task<Results<Ok<AgentView>, ValidationProblem, ProblemHttpResult>> PauseAsync(
@@ -155,6 +170,7 @@ public static class DeskSetup
     {
         builder.Services.AddSingleton<WrapUpStore>();
         builder.Services.AddSingleton<CitizenHistoryReader>();
+        builder.Services.AddSingleton<WorklistReader>();
         builder.Services.AddSingleton<AgentActions>();
     }
 }

@@ -27,6 +27,12 @@ public sealed class SimulatorSettings
     /// <summary>Mean synthetic calls per hour (Poisson arrivals): one every 12 s, enough to keep <see cref="SyntheticAgents"/> busy with short waits.</summary>
     public double CallsPerHour { get; set; } = 300;
 
+    /// <summary>
+    /// With synthetic traffic: the city-hall schedule, while it still has its first-start hours, opens around the clock, so
+    /// that the demo's citizens reach the queues (and the wallboard shows them) whenever it runs.
+    /// </summary>
+    public bool DemoOpenAllHours { get; set; } = true;
+
     /// <summary>With synthetic traffic: deskphones agent1…agentN of the simulator, each a synthetic agent.</summary>
     public int SyntheticAgents { get; set; } = 6;
 }

@@ -1,5 +1,7 @@
 using CityContact.Service.Features.Agents;
+using CityContact.Service.Features.Ivr;
 using CityContact.Service.Features.Queues;
+using CityContact.Service.Features.Schedules;
 using CityContact.Simulator.Traffic;
 
 namespace CityContact.Service.Infrastructure.Telephony;
@@ -11,7 +13,7 @@ namespace CityContact.Service.Infrastructure.Telephony;
 /// </summary>
 public sealed class SyntheticTrafficHost(
     AsteriskConnection asterisk, SimulatorAgents agents, IOptions<SimulatorSettings> settings, IOptions<QueueOptions> queueOptions,
-    ILogger<SyntheticTrafficHost> logger)
+    ScheduleStore schedules, FlowCatalog catalog, ILogger<SyntheticTrafficHost> logger)
     : IHostedService, IAsyncDisposable
 {
     private SyntheticTraffic? _traffic;
@@ -22,6 +24,10 @@ public sealed class SyntheticTrafficHost(
         // TelephonyHost starts first (registration order), so the simulator exists by now when there is one.
         if (asterisk.Simulator is { } simulator && options.SyntheticTraffic)
         {
+            if (options.DemoOpenAllHours)
+            {
+                await OpenAllHoursAsync(cancellationToken);
+            }
             await agents.EnsureLoggedInAsync(simulator.Options.PhoneEndpoints, cancellationToken);
             var wrapUp = queueOptions.Value.WrapUpSeconds;
             _traffic = SyntheticTraffic.Start(simulator, new SyntheticTrafficOptions
@@ -46,6 +52,29 @@ public sealed class SyntheticTrafficHost(
                 ],
             }, logger);
         }
+    }
+
+    /// <summary>
+    /// A demo is looked at whenever someone starts it: the city-hall schedule, while it still has the hours the first
+    /// start gave it (Monday–Friday 08:00–16:00, no holidays), opens around the clock, so that synthetic citizens reach
+    /// the queues at any hour rather than the after-hours message. A schedule someone changed is left as it is.
+    /// </summary>
+    private async Task OpenAllHoursAsync(CancellationToken ct)
+    {
+        if (await schedules.FindIdAsync(DefaultFlow.ScheduleCode, ct) is not { } id || await schedules.GetAsync(id, ct) is not { } schedule)
+        {
+            return;
+        }
+        var seeded = schedule.Holidays.Count == 0 && schedule.Hours.Count == 5
+            && schedule.Hours.All(h => h.DayOfWeek is >= 1 and <= 5 && h.Opens == new TimeOnly(8, 0) && h.Closes == new TimeOnly(16, 0));
+        if (!seeded)
+        {
+            return;
+        }
+        var always = Enumerable.Range(1, 7).Select(d => new OpeningHours(d, TimeOnly.MinValue, new TimeOnly(23, 59, 59))).ToList();
+        await schedules.UpdateAsync(id, new NewSchedule(schedule.Code, schedule.Name, schedule.TimeZone, always, []), ct);
+        await catalog.RefreshAsync(ct);
+        logger.LogInformation("Demo (Simulator:DemoOpenAllHours): the {Schedule} schedule is open around the clock", schedule.Code);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
