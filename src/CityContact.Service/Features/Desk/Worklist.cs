@@ -41,7 +41,7 @@ public sealed class WorklistReader(NpgsqlDataSource dataSource, TimeProvider tim
                   WHERE s.agent_id = @agentId ORDER BY q.department_id, q.code) q ON q.department_id = c.department_id
             WHERE c.state IN ('pending', 'dialing')
             ORDER BY c.priority DESC, c.not_before, c.id LIMIT 200
-            """, new { agentId }, cancellationToken: ct))).Select(c => new PendingCallback(c.Id, c.QueueCode, PhoneNumbers.Mask(c.Phone),
+            """, new { agentId }, cancellationToken: ct))).Select(c => new PendingCallback(c.Id, c.QueueCode, Tickets.PhoneNumbers.Mask(c.Phone),
                 new DateTimeOffset(DateTime.SpecifyKind(c.NotBefore, DateTimeKind.Utc)), c.State, c.Attempts, c.MaxAttempts, c.LastOutcome, c.TicketId)).ToList();
         return new Worklist(now, tickets, callbacks);
     }
