@@ -48,14 +48,15 @@ public static partial class DeskEndpoints
             statusCode: StatusCodes.Status403Forbidden);
     }
 
-    private static Results<FileContentHttpResult, ProblemHttpResult> GetDesk(long id, HttpContext http, LiveFloor floor)
+    /// <summary>The desk as of every change told so far (an agent created a moment ago included).</summary>
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetDesk(long id, HttpContext http, LiveFloor floor)
     {
         if (Refuse(http, id) is { } refused)
         {
             return refused;
         }
         http.Response.Headers.CacheControl = "no-store";
-        return floor.DeskOf(id).LatestJson is { } json ? TypedResults.Bytes(json, "application/json") : Problems.NotFound($"Agent {id}");
+        return await floor.DeskNowAsync(id) is { } json ? TypedResults.Bytes(json, "application/json") : Problems.NotFound($"Agent {id}");
     }
 
     private static async Task<IResult> StreamAsync(long id, HttpContext http, LiveFloor floor, IOptions<WallboardOptions> options)
@@ -64,12 +65,11 @@ public static partial class DeskEndpoints
         {
             return refused;
         }
-        var feed = floor.DeskOf(id);
-        if (feed.LatestJson is null)
+        if (await floor.DeskNowAsync(id) is null)
         {
             return Problems.NotFound($"Agent {id}");
         }
-        await feed.StreamAsync(http, TimeSpan.FromSeconds(options.Value.KeepAliveSeconds));
+        await floor.DeskOf(id).StreamAsync(http, TimeSpan.FromSeconds(options.Value.KeepAliveSeconds));
         return TypedResults.Empty;
     }
 
@@ -80,7 +80,7 @@ public static partial class DeskEndpoints
         {
             return refused;
         }
-        if (floor.DeskOf(id).LatestJson is null)
+        if (await floor.DeskNowAsync(id) is null)
         {
             return Problems.NotFound($"Agent {id}");
         }
@@ -130,7 +130,7 @@ public static partial class DeskEndpoints
                 ["code"] = ["code is required: 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit"],
             });
         }
-        if (floor.DeskOf(id).LatestJson is null)
+        if (await floor.DeskNowAsync(id) is null)
         {
             return Problems.NotFound($"Agent {id}");
         }
@@ -148,7 +148,7 @@ public static partial class DeskEndpoints
         {
             return refused;
         }
-        if (floor.DeskOf(id).LatestJson is null)
+        if (await floor.DeskNowAsync(id) is null)
         {
             return Problems.NotFound($"Agent {id}");
         }
@@ -161,7 +161,7 @@ public static partial class DeskEndpoints
 
     /// <summary>The desk once the floor has applied what was just done (it answers after every earlier change).</summary>
     private static async Task<FileContentHttpResult> DeskAfterAsync(long id, LiveFloor floor) =>
-        TypedResults.Bytes(await floor.DeskNowAsync(id) ?? floor.DeskOf(id).LatestJson!, "application/json");
+        TypedResults.Bytes((await floor.DeskNowAsync(id))!, "application/json");
 }
 
 public static class DeskSetup
