@@ -5,15 +5,20 @@ using CityContact.Simulator.Clock;
 
 namespace CityContact.Service.Tests.Ivr;
 
-/// <summary>Two service instances, one after the other, against the same simulator and database: a rolling restart.</summary>
+/// <summary>
+/// Two service instances, one after the other, against the same simulator, database and clock: a rolling restart. With a
+/// clock of its own, the next instance could read its listing as earlier than the calls the first one stored, and leave
+/// them open.
+/// </summary>
 public sealed class IvrRestartTests
 {
-    private static CancellationToken Ct => TestContext.Timeout(40);
+    /// <summary>One deadline for the whole test (a token made at each use would restart it: a stuck wait would never end).</summary>
+    private readonly CancellationToken Ct = TestContext.Timeout(90);
 
     private static readonly Dictionary<string, string?> Settings = new() { ["Ivr:HangUpCallsOnStop"] = "false" };
 
     /// <summary>The Asterisk both instances talk to, outliving the first.</summary>
-    private static Task<AsteriskSimulator> StartSimulatorAsync() => AsteriskSimulator.StartAsync(new SimulatorOptions
+    private Task<AsteriskSimulator> StartSimulatorAsync() => AsteriskSimulator.StartAsync(new SimulatorOptions
     {
         AriUser = "cc-restart",
         AriPassword = Guid.NewGuid().ToString("N"),
@@ -29,7 +34,7 @@ public sealed class IvrRestartTests
         await database.InitializeAsync();
         try
         {
-            await using var first = await IvrHost.StartAsync(settings: Settings, externalSimulator: sim, sharedDatabase: database);
+            await using var first = await IvrHost.StartAsync(settings: Settings, externalSimulator: sim, sharedDatabase: database, sharedTime: sim.Options.Time);
             var callers = Enumerable.Range(0, 3).Select(i => sim.Trunk.Dial($"+4025600007{i}", "0256969")).ToList();
             foreach (var caller in callers)
             {
@@ -40,7 +45,7 @@ public sealed class IvrRestartTests
             Assert.All(callers, c => Assert.False(c.HungUp));
             Assert.Equal(callers.Count, sim.Channels.Count(c => c.InStasis));
 
-            await using var second = await IvrHost.StartAsync(settings: Settings, externalSimulator: sim, sharedDatabase: database);
+            await using var second = await IvrHost.StartAsync(settings: Settings, externalSimulator: sim, sharedDatabase: database, sharedTime: sim.Options.Time);
             foreach (var caller in callers)
             {
                 await caller.WaitForHangupAsync(Ct);
@@ -69,7 +74,7 @@ public sealed class IvrRestartTests
         await database.InitializeAsync();
         try
         {
-            await using var first = await IvrHost.StartAsync(settings: Settings, externalSimulator: sim, sharedDatabase: database);
+            await using var first = await IvrHost.StartAsync(settings: Settings, externalSimulator: sim, sharedDatabase: database, sharedTime: sim.Options.Time);
             var gone = sim.Trunk.Dial("+40256000081", "0256969");
             var staying = sim.Trunk.Dial("+40256000082", "0256969");
             await gone.WaitForPlaybackAsync(2, Ct);
@@ -78,7 +83,7 @@ public sealed class IvrRestartTests
             await first.DisposeAsync();
             await gone.HangUpAsync(Ct);
 
-            await using var second = await IvrHost.StartAsync(settings: Settings, externalSimulator: sim, sharedDatabase: database);
+            await using var second = await IvrHost.StartAsync(settings: Settings, externalSimulator: sim, sharedDatabase: database, sharedTime: sim.Options.Time);
             var (call, timeline) = await second.EndedCallAsync(gone.ChannelId, Ct);
             while (call.Outcome is null)
             {
