@@ -3,6 +3,7 @@ using CityContact.Service.Features.Audit;
 using CityContact.Service.Features.Auth;
 using CityContact.Service.Features.Calls;
 using CityContact.Service.Features.Departments;
+using CityContact.Service.Features.Emergency;
 using CityContact.Service.Features.Ivr;
 using CityContact.Service.Features.Open311;
 using CityContact.Service.Features.Prompts;
@@ -41,6 +42,7 @@ public static class ServiceSetup
         builder.AddIvr();
         builder.AddQueues();
         builder.AddTelephony();
+        builder.AddEmergency();
     }
 
     public static void UseCityContact(this WebApplication app)
@@ -67,6 +69,7 @@ public static class ServiceSetup
         app.MapQueues();
         app.MapPrompts();
         app.MapSchedules();
+        app.MapEmergency();
     }
 
     private static void AddStores(this WebApplicationBuilder builder)
