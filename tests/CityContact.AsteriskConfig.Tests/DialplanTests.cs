@@ -84,6 +84,15 @@ public sealed class DialplanTests(RenderedConfig rendered) : IClassFixture<Rende
         Assert.Equal("Hangup", call[^1].Application);
     }
 
+    [Fact]
+    public void Star47_with_a_group_goes_to_stasis_as_an_emergency_dial_in_of_the_agents_extension()
+    {
+        var call = DialplanWalk.Run(Plan, "agents", "*4712", Succeeded, new Dictionary<string, string> { ["CALLERID(num)"] = "104" });
+
+        Assert.Equal(("Stasis", "citycontact,emergency,12,104"), (call[0].Application, call[0].Arguments));
+        Assert.Equal("Hangup", call[^1].Application);
+    }
+
     [Theory]
     [InlineData("*45")]
     [InlineData("*46")]
@@ -100,7 +109,7 @@ public sealed class DialplanTests(RenderedConfig rendered) : IClassFixture<Rende
         var pjsip = rendered.Load("pjsip.conf");
         var agents = pjsip.OfType("endpoint").Where(e => pjsip.Value(e, "context") == "agents").Select(e => e.Name).ToList();
 
-        Assert.Equal(["101", "102", "103"], agents);
+        Assert.Equal(["101", "102", "103", "104"], agents);
         foreach (var agent in agents)
         {
             var call = DialplanWalk.Run(Plan, "agents", agent, Succeeded);
