@@ -84,12 +84,14 @@ public sealed class DialplanTests(RenderedConfig rendered) : IClassFixture<Rende
         Assert.Equal("Hangup", call[^1].Application);
     }
 
-    [Fact]
-    public void Star47_with_a_group_goes_to_stasis_as_an_emergency_dial_in_of_the_agents_extension()
+    [Theory]
+    [InlineData("*471", "1")]
+    [InlineData("*4712", "12")]
+    public void Star47_with_a_group_goes_to_stasis_as_an_emergency_dial_in_of_the_agents_extension(string dialed, string group)
     {
-        var call = DialplanWalk.Run(Plan, "agents", "*4712", Succeeded, new Dictionary<string, string> { ["CALLERID(num)"] = "104" });
+        var call = DialplanWalk.Run(Plan, "agents", dialed, Succeeded, new Dictionary<string, string> { ["CALLERID(num)"] = "104" });
 
-        Assert.Equal(("Stasis", "citycontact,emergency,12,104"), (call[0].Application, call[0].Arguments));
+        Assert.Equal(("Stasis", $"citycontact,emergency,{group},104"), (call[0].Application, call[0].Arguments));
         Assert.Equal("Hangup", call[^1].Application);
     }
 

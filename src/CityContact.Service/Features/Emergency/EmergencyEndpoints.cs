@@ -364,8 +364,9 @@ public static partial class EmergencyEndpoints
     /// The group's timeline as server-sent events: what is stored after <c>Last-Event-ID</c> (or <c>afterId</c>) first,
     /// then each new entry as it is stored. Subscribed before reading the store, so nothing falls between the two.
     /// </summary>
-    private static async Task<Results<ServerSentEventsResult<TimelineEntry>, ProblemHttpResult>> StreamTimelineAsync(
-        long id, long? afterId, [FromHeader(Name = "Last-Event-ID")] string? lastEventId, EmergencyStore store, LiveFeed<TimelineEntry> feed, CancellationToken ct)
+    private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> StreamTimelineAsync(
+        long id, long? afterId, [FromHeader(Name = "Last-Event-ID")] string? lastEventId, EmergencyStore store, LiveFeed<TimelineEntry> feed,
+        HttpContext http, CancellationToken ct)
     {
         if (await store.GetGroupAsync(id, ct) is null)
         {
@@ -373,7 +374,8 @@ public static partial class EmergencyEndpoints
         }
         var after = long.TryParse(lastEventId, out var last) ? last : afterId ?? 0;
         var subscription = feed.Subscribe(e => e.GroupId == id);
-        return TypedResults.ServerSentEvents(Stream(subscription, after, (from, token) => store.TimelineAsync(id, null, from, 1000, token), e => e.Id, "timeline", ct));
+        await WriteEventStreamAsync(http, Stream(subscription, after, (from, token) => store.TimelineAsync(id, null, from, 1000, token), e => e.Id, "timeline", ct), ct);
+        return TypedResults.Empty;
     }
 
     private static async Task<Results<Created<Broadcast>, ValidationProblem>> BroadcastAsync(
@@ -398,12 +400,39 @@ public static partial class EmergencyEndpoints
     }
 
     /// <summary>Broadcasts to all agents and to <c>departmentId</c>'s, as server-sent events (stored ones after the last seen first).</summary>
-    private static ServerSentEventsResult<Broadcast> StreamBroadcastsAsync(
-        long? departmentId, long? afterId, [FromHeader(Name = "Last-Event-ID")] string? lastEventId, EmergencyStore store, LiveFeed<Broadcast> feed, CancellationToken ct)
+    private static async Task<EmptyHttpResult> StreamBroadcastsAsync(
+        long? departmentId, long? afterId, [FromHeader(Name = "Last-Event-ID")] string? lastEventId, EmergencyStore store, LiveFeed<Broadcast> feed,
+        HttpContext http, CancellationToken ct)
     {
         var after = long.TryParse(lastEventId, out var last) ? last : afterId ?? 0;
         var subscription = feed.Subscribe(b => b.DepartmentId is null || b.DepartmentId == departmentId);
-        return TypedResults.ServerSentEvents(Stream(subscription, after, (from, token) => store.BroadcastsAsync(departmentId, from, 1000, token), b => b.Id, "broadcast", ct));
+        await WriteEventStreamAsync(http, Stream(subscription, after, (from, token) => store.BroadcastsAsync(departmentId, from, 1000, token), b => b.Id, "broadcast", ct), ct);
+        return TypedResults.Empty;
+    }
+
+    /// <summary>
+    /// Writes the events as text/event-stream. The headers go out at once (ServerSentEventsResult sends them with the
+    /// first event, and a desk with nothing new yet would wait for them: a browser's EventSource reports "connecting").
+    /// </summary>
+    private static async Task WriteEventStreamAsync<T>(HttpContext http, IAsyncEnumerable<SseItem<T>> items, CancellationToken ct)
+    {
+        var json = http.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache,no-store";
+        http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
+        await http.Response.Body.FlushAsync(ct);
+        try
+        {
+            await SseFormatter.WriteAsync(items, http.Response.Body, (item, writer) =>
+            {
+                using var json8 = new System.Text.Json.Utf8JsonWriter(writer);
+                System.Text.Json.JsonSerializer.Serialize(json8, item.Data, json);
+            }, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The desk closed the stream.
+        }
     }
 
     private static async IAsyncEnumerable<SseItem<T>> Stream<T>(
