@@ -4,6 +4,7 @@ using CityContact.Service.Features.Auth;
 using CityContact.Service.Features.Calls;
 using CityContact.Service.Features.Departments;
 using CityContact.Service.Features.Emergency;
+using CityContact.Service.Features.Quality;
 using CityContact.Service.Features.Ivr;
 using CityContact.Service.Features.Open311;
 using CityContact.Service.Features.Prompts;
@@ -43,6 +44,7 @@ public static class ServiceSetup
         builder.AddQueues();
         builder.AddTelephony();
         builder.AddEmergency();
+        builder.AddQuality();
     }
 
     public static void UseCityContact(this WebApplication app)
@@ -70,6 +72,7 @@ public static class ServiceSetup
         app.MapPrompts();
         app.MapSchedules();
         app.MapEmergency();
+        app.MapQuality();
     }
 
     private static void AddStores(this WebApplicationBuilder builder)

@@ -1,0 +1,111 @@
+using CityContact.Service.Features.Audit;
+using CityContact.Service.Features.Auth;
+using CityContact.Service.Features.Ivr;
+using CityContact.Service.Infrastructure.Http;
+using CityContact.Telephony.Ari;
+using CityContact.Telephony.Ari.Rest;
+using CityContact.Service.Infrastructure.Telephony;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace CityContact.Service.Features.Quality;
+
+public sealed record RecordingPolicyRequest(string? Policy, decimal? Share);
+
+public sealed record RecordingPolicy(long QueueId, string Policy, decimal Share);
+
+/// <summary>Recording policies per queue (admin), recordings listed and downloaded by supervisors, each listen audited.</summary>
+public static class QualityEndpoints
+{
+    public static void AddQuality(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<CallRecordings>();
+        builder.Services.AddSingleton<IStasisListener>(s => s.GetRequiredService<CallRecordings>());
+    }
+
+    public static void MapQuality(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPut("/api/quality/queues/{id:long}/recording", SetPolicyAsync).WithTags("Quality").RequireRoles(Roles.Admin);
+        var recordings = endpoints.MapGroup("/api/recordings").WithTags("Quality");
+        recordings.MapGet("/", ListAsync).RequireRoles(Roles.Supervisor);
+        recordings.MapGet("/{id:long}/file", DownloadAsync).RequireRoles(Roles.Supervisor)
+            .Produces(StatusCodes.Status200OK, contentType: "audio/wav");
+    }
+
+    private static async Task<Results<Ok<RecordingPolicy>, ValidationProblem, ProblemHttpResult>> SetPolicyAsync(
+        long id, RecordingPolicyRequest request, NpgsqlDataSource dataSource, AuditLog audit, HttpContext http, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (request.Policy is not (RecordingPolicies.Off or RecordingPolicies.All or RecordingPolicies.Sample))
+        {
+            errors["policy"] = ["one of off, all, sample"];
+        }
+        var share = request.Policy == RecordingPolicies.Sample ? request.Share : request.Policy == RecordingPolicies.All ? 1m : 0m;
+        if (request.Policy == RecordingPolicies.Sample && share is not (> 0 and <= 1))
+        {
+            errors["share"] = ["the share of calls recorded, more than 0 and at most 1 (0.1 = one call in ten)"];
+        }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var updated = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE queues SET recording_policy = @Policy, recording_share = @share, updated_at = now() WHERE id = @id",
+            new { request.Policy, share, id }, transaction, cancellationToken: ct));
+        if (updated == 0)
+        {
+            return Problems.NotFound($"Queue {id}");
+        }
+        await AuditLog.AppendAsync(connection, transaction, new AuditEntry(KeysEndpoints.Actor(http), "queue.recording-policy", "queue",
+            id.ToString(System.Globalization.CultureInfo.InvariantCulture), http.TraceIdentifier, new { request.Policy, share }), ct);
+        await transaction.CommitAsync(ct);
+        return TypedResults.Ok(new RecordingPolicy(id, request.Policy!, share!.Value));
+    }
+
+    private static async Task<Ok<IReadOnlyList<CallRecording>>> ListAsync(string? channelId, long? agentId, NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return TypedResults.Ok<IReadOnlyList<CallRecording>>([.. await connection.QueryAsync<CallRecording>(new CommandDefinition("""
+            SELECT id, channel_id, name, queue_id, agent_id, started_at, ended_at, deleted_at FROM call_recordings
+            WHERE (@channelId::text IS NULL OR channel_id = @channelId) AND (@agentId::bigint IS NULL OR agent_id = @agentId)
+            ORDER BY started_at DESC LIMIT 500
+            """, new { channelId, agentId }, cancellationToken: ct))]);
+    }
+
+    /// <summary>The file, read from Asterisk over ARI; the listen is audited before a byte is sent.</summary>
+    private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> DownloadAsync(
+        long id, NpgsqlDataSource dataSource, AsteriskConnection asterisk, AuditLog audit, HttpContext http, CancellationToken ct)
+    {
+        CallRecording? recording;
+        await using (var connection = await dataSource.OpenConnectionAsync(ct))
+        {
+            recording = await connection.QuerySingleOrDefaultAsync<CallRecording>(new CommandDefinition("""
+                SELECT id, channel_id, name, queue_id, agent_id, started_at, ended_at, deleted_at FROM call_recordings WHERE id = @id
+                """, new { id }, cancellationToken: ct));
+        }
+        if (recording is null || recording.DeletedAt is not null)
+        {
+            return Problems.NotFound($"Recording {id}");
+        }
+        if (recording.EndedAt is null)
+        {
+            return Problems.Conflict("The call is still being recorded.");
+        }
+        AriFileDownload file;
+        try
+        {
+            file = await asterisk.Ari.Rest.Recordings.OpenStoredFileAsync(recording.Name, ct);
+        }
+        catch (AriNotFoundException)
+        {
+            return Problems.NotFound($"Recording {id}'s file");
+        }
+        await audit.AppendAsync(new AuditEntry(KeysEndpoints.Actor(http), "recording.listen", "call_recording",
+            id.ToString(System.Globalization.CultureInfo.InvariantCulture), http.TraceIdentifier, new { recording.ChannelId }), ct);
+        http.Response.RegisterForDisposeAsync(file);
+        return TypedResults.Stream(file.Content, "audio/wav", $"{recording.Name}.wav");
+    }
+}
