@@ -15,13 +15,19 @@ public sealed record RecordingPolicyRequest(string? Policy, decimal? Share);
 
 public sealed record RecordingPolicy(long QueueId, string Policy, decimal Share);
 
+public sealed record MonitorRequest(long? AgentId, string? SupervisorEndpoint, string? Mode);
+
+public sealed record MonitorModeRequest(string? Mode);
+
 /// <summary>Recording policies per queue (admin), recordings listed and downloaded by supervisors, each listen audited.</summary>
-public static class QualityEndpoints
+public static partial class QualityEndpoints
 {
     public static void AddQuality(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<CallRecordings>();
         builder.Services.AddSingleton<IStasisListener>(s => s.GetRequiredService<CallRecordings>());
+        builder.Services.AddSingleton<SupervisorMonitor>();
+        builder.Services.AddSingleton<IStasisListener>(s => s.GetRequiredService<SupervisorMonitor>());
     }
 
     public static void MapQuality(this IEndpointRouteBuilder endpoints)
@@ -31,6 +37,56 @@ public static class QualityEndpoints
         recordings.MapGet("/", ListAsync).RequireRoles(Roles.Supervisor);
         recordings.MapGet("/{id:long}/file", DownloadAsync).RequireRoles(Roles.Supervisor)
             .Produces(StatusCodes.Status200OK, contentType: "audio/wav");
+
+        var monitoring = endpoints.MapGroup("/api/monitoring").WithTags("Quality");
+        monitoring.MapPost("/", StartMonitorAsync).RequireRoles(Roles.Supervisor);
+        monitoring.MapGet("/{id}", (string id, SupervisorMonitor monitor) =>
+            monitor.Get(id) is { } view ? (Results<Ok<MonitorView>, ProblemHttpResult>)TypedResults.Ok(view) : Problems.NotFound($"Monitor session {id}")).RequireRoles(Roles.Supervisor);
+        monitoring.MapPut("/{id}", SwitchMonitorAsync).RequireRoles(Roles.Supervisor);
+        monitoring.MapDelete("/{id}", async (string id, SupervisorMonitor monitor) =>
+            await monitor.StopAsync(id) ? (Results<NoContent, ProblemHttpResult>)TypedResults.NoContent() : Problems.NotFound($"Monitor session {id}")).RequireRoles(Roles.Supervisor);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^PJSIP/[A-Za-z0-9_.\-]{1,64}$")]
+    private static partial System.Text.RegularExpressions.Regex PhonePattern();
+
+    private static async Task<Results<Created<MonitorView>, ValidationProblem, ProblemHttpResult>> StartMonitorAsync(
+        MonitorRequest request, SupervisorMonitor monitor, HttpContext http, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (request.AgentId is null)
+        {
+            errors["agentId"] = ["required"];
+        }
+        if (request.SupervisorEndpoint is null || !PhonePattern().IsMatch(request.SupervisorEndpoint))
+        {
+            errors["supervisorEndpoint"] = ["the supervisor's deskphone, such as PJSIP/103"];
+        }
+        if (!MonitorModes.IsKnown(request.Mode))
+        {
+            errors["mode"] = ["one of listen, whisper, barge"];
+        }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+        var (session, refusal) = await monitor.StartAsync(request.AgentId!.Value, request.SupervisorEndpoint!, request.Mode!, KeysEndpoints.Actor(http), ct);
+        return refusal switch
+        {
+            MonitorRefusal.None => TypedResults.Created($"/api/monitoring/{session!.Id}", session),
+            MonitorRefusal.UnknownAgent => Problems.NotFound($"Agent {request.AgentId}"),
+            _ => Problems.Conflict($"Agent {request.AgentId} is not in a conversation."),
+        };
+    }
+
+    private static async Task<Results<Ok<MonitorView>, ValidationProblem, ProblemHttpResult>> SwitchMonitorAsync(
+        string id, MonitorModeRequest request, SupervisorMonitor monitor, HttpContext http, CancellationToken ct)
+    {
+        if (!MonitorModes.IsKnown(request.Mode))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["mode"] = ["one of listen, whisper, barge"] });
+        }
+        return await monitor.SwitchAsync(id, request.Mode!, KeysEndpoints.Actor(http), ct) is { } view ? TypedResults.Ok(view) : Problems.NotFound($"Monitor session {id}");
     }
 
     private static async Task<Results<Ok<RecordingPolicy>, ValidationProblem, ProblemHttpResult>> SetPolicyAsync(
