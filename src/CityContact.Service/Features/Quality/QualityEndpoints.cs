@@ -26,6 +26,11 @@ public static partial class QualityEndpoints
     {
         builder.Services.AddSingleton<CallRecordings>();
         builder.Services.AddSingleton<IStasisListener>(s => s.GetRequiredService<CallRecordings>());
+        builder.Services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
+        builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<RetentionSweep>();
+        builder.Services.AddTransient<RetentionJob>();
+        builder.Services.AddHostedService<RetentionSchedule>();
         builder.Services.AddSingleton<SupervisorMonitor>();
         builder.Services.AddSingleton<IStasisListener>(s => s.GetRequiredService<SupervisorMonitor>());
     }
@@ -38,6 +43,11 @@ public static partial class QualityEndpoints
         recordings.MapGet("/{id:long}/file", DownloadAsync).RequireRoles(Roles.Supervisor)
             .Produces(StatusCodes.Status200OK, contentType: "audio/wav");
 
+        endpoints.MapPut("/api/retention/holds/{ticketId:long}", (long ticketId, NpgsqlDataSource db, HttpContext http, CancellationToken ct) =>
+            HoldAsync(ticketId, true, db, http, ct)).WithTags("Quality").RequireRoles(Roles.Supervisor);
+        endpoints.MapDelete("/api/retention/holds/{ticketId:long}", (long ticketId, NpgsqlDataSource db, HttpContext http, CancellationToken ct) =>
+            HoldAsync(ticketId, false, db, http, ct)).WithTags("Quality").RequireRoles(Roles.Supervisor);
+
         var monitoring = endpoints.MapGroup("/api/monitoring").WithTags("Quality");
         monitoring.MapPost("/", StartMonitorAsync).RequireRoles(Roles.Supervisor);
         monitoring.MapGet("/{id}", (string id, SupervisorMonitor monitor) =>
@@ -49,6 +59,22 @@ public static partial class QualityEndpoints
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^PJSIP/[A-Za-z0-9_.\-]{1,64}$")]
     private static partial System.Text.RegularExpressions.Regex PhonePattern();
+
+    /// <summary>A ticket under dispute holds the recordings of its call and its voicemail past their retention period.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> HoldAsync(long ticketId, bool hold, NpgsqlDataSource dataSource, HttpContext http, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        if (await connection.ExecuteAsync(new CommandDefinition("UPDATE tickets SET hold_recordings = @hold WHERE id = @ticketId",
+            new { hold, ticketId }, transaction, cancellationToken: ct)) == 0)
+        {
+            return Problems.NotFound($"Ticket {ticketId}");
+        }
+        await AuditLog.AppendAsync(connection, transaction, new AuditEntry(KeysEndpoints.Actor(http), hold ? "retention.hold" : "retention.release", "ticket",
+            ticketId.ToString(System.Globalization.CultureInfo.InvariantCulture), http.TraceIdentifier), ct);
+        await transaction.CommitAsync(ct);
+        return TypedResults.NoContent();
+    }
 
     private static async Task<Results<Created<MonitorView>, ValidationProblem, ProblemHttpResult>> StartMonitorAsync(
         MonitorRequest request, SupervisorMonitor monitor, HttpContext http, CancellationToken ct)
