@@ -37,6 +37,7 @@ public static partial class QualityEndpoints
 
     public static void MapQuality(this IEndpointRouteBuilder endpoints)
     {
+        endpoints.MapReviews();
         endpoints.MapPut("/api/quality/queues/{id:long}/recording", SetPolicyAsync).WithTags("Quality").RequireRoles(Roles.Admin);
         var recordings = endpoints.MapGroup("/api/recordings").WithTags("Quality");
         recordings.MapGet("/", ListAsync).RequireRoles(Roles.Supervisor);
