@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using CityContact.Service.Features.Reports;
 using CityContact.Service.Tests.Infrastructure;
 using CityContact.Service.Tests.Ivr;
 using Dapper;
@@ -68,5 +69,15 @@ public sealed class ReviewTests(ServiceFixture service) : IClassFixture<ServiceF
         queue = await Admin.GetFromJsonAsync<JsonElement>("/api/quality/review-queue", Ct);
         Assert.Equal(["rev-newer"], queue.EnumerateArray().Select(c => c.GetProperty("channelId").GetString()));
         await Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteAsync("UPDATE reviews SET average = 5"));
+
+        // The emailed reports show the agent's review score beside their calls.
+        await connection.ExecuteAsync("""
+            INSERT INTO calls (channel_id, caller, dialed_number, language, started_at, answered_at, ended_at, outcome, agent_id, talk_ms)
+            VALUES ('rev-answered', '+40256000002', '0256969', 'en', @at, @at, @at, 'answered', @agentId, 60000)
+            """, new { agentId, at = now.AddMinutes(-30) });
+        await using var dataSource = NpgsqlDataSource.Create(service.ConnectionString);
+        var figures = await new ReportQueries(dataSource).AgentsAsync(
+            new ReportQueries.Window(now.UtcDateTime.AddDays(-1), now.UtcDateTime.AddDays(1), "Europe/Bucharest", null, now.UtcDateTime), Ct);
+        Assert.Equal(2.5, figures.Single(a => a.Id == agentId).QualityAverage);
     }
 }

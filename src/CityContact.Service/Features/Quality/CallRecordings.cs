@@ -39,8 +39,9 @@ public sealed partial class CallRecordings(AsteriskConnection asterisk, NpgsqlDa
     /// <summary>Decides by the queue's policy; a call to be recorded is marked and its caller hears the notice now.</summary>
     public async Task NoticeAsync(CallHandler call, long queueId, CancellationToken ct)
     {
-        await using (var connection = await dataSource.OpenConnectionAsync(ct))
+        try
         {
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
             var (policy, share) = await connection.QuerySingleAsync<(string, decimal)>(new CommandDefinition(
                 "SELECT recording_policy, recording_share FROM queues WHERE id = @queueId", new { queueId }, cancellationToken: ct));
             var recorded = policy == RecordingPolicies.All || (policy == RecordingPolicies.Sample && Random.Shared.NextDouble() < (double)share);
@@ -48,6 +49,12 @@ public sealed partial class CallRecordings(AsteriskConnection asterisk, NpgsqlDa
             {
                 return;
             }
+        }
+        catch (NpgsqlException e)
+        {
+            // The database is away: the caller still reaches an agent, unrecorded (and so without the notice).
+            LogRecordingFailed(call.ChannelId, e.Message);
+            return;
         }
         call.SetVariable(RecordedVariable, queueId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         call.Step("recording.notice");
@@ -62,13 +69,20 @@ public sealed partial class CallRecordings(AsteriskConnection asterisk, NpgsqlDa
             return;
         }
         var name = NameOf(call.ChannelId);
-        await using (var connection = await dataSource.OpenConnectionAsync(ct))
+        try
         {
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
             await connection.ExecuteAsync(new CommandDefinition("""
                 INSERT INTO call_recordings (channel_id, name, queue_id, agent_id, started_at)
                 VALUES (@ChannelId, @name, @queueId, @agentId, @at) ON CONFLICT (channel_id) DO NOTHING
                 """, new { call.ChannelId, name, queueId = long.Parse(queue, System.Globalization.CultureInfo.InvariantCulture), agentId, at = time.GetUtcNow() },
                 cancellationToken: ct));
+        }
+        catch (NpgsqlException e)
+        {
+            // Unrecorded rather than a recording nobody could find: the conversation itself goes on.
+            LogRecordingFailed(call.ChannelId, e.Message);
+            return;
         }
         try
         {
