@@ -131,7 +131,7 @@ write_bench_asterisk_config() {
   local dir=$1 prefix=$2
   local etc=$dir/etc lib=$dir/lib
   ARI_PASSWORD=$ari_password AMI_SECRET=$ami_secret TRUNK_IP=$trunk_ip VOICEMAIL_PIN=1234 CITY_LANGUAGE=en \
-    AGENT_101_PASSWORD=agentpass101 AGENT_102_PASSWORD=agentpass102 AGENT_103_PASSWORD=agentpass103 \
+    AGENT_101_PASSWORD=agentpass101 AGENT_102_PASSWORD=agentpass102 AGENT_103_PASSWORD=agentpass103 AGENT_104_PASSWORD=agentpass104 \
     bash scripts/render-asterisk-config.sh --target "$etc" >/dev/null
 
   # Directories of our own, no runuser (it runs as whoever runs the bench), no call or load limits; maxfiles

@@ -6,6 +6,8 @@ using CityContact.Service.Features.Calls;
 using CityContact.Service.Features.WebConsole;
 using CityContact.Service.Features.Departments;
 using CityContact.Service.Features.Desk;
+using CityContact.Service.Features.Emergency;
+using CityContact.Service.Features.Quality;
 using CityContact.Service.Features.Ivr;
 using CityContact.Service.Features.Open311;
 using CityContact.Service.Features.Prompts;
@@ -49,6 +51,8 @@ public static class ServiceSetup
         builder.AddWallboard();
         builder.AddDesk();
         builder.AddTelephony();
+        builder.AddEmergency();
+        builder.AddQuality();
     }
 
     public static void UseCityContact(this WebApplication app)
@@ -82,6 +86,8 @@ public static class ServiceSetup
         app.MapQueueAdmin();
         app.MapPrompts();
         app.MapSchedules();
+        app.MapEmergency();
+        app.MapQuality();
     }
 
     private static void AddStores(this WebApplicationBuilder builder)

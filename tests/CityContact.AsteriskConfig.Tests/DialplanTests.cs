@@ -85,6 +85,17 @@ public sealed class DialplanTests(RenderedConfig rendered) : IClassFixture<Rende
     }
 
     [Theory]
+    [InlineData("*471", "1")]
+    [InlineData("*4712", "12")]
+    public void Star47_with_a_group_goes_to_stasis_as_an_emergency_dial_in_of_the_agents_extension(string dialed, string group)
+    {
+        var call = DialplanWalk.Run(Plan, "agents", dialed, Succeeded, new Dictionary<string, string> { ["CALLERID(num)"] = "104" });
+
+        Assert.Equal(("Stasis", $"citycontact,emergency,{group},104"), (call[0].Application, call[0].Arguments));
+        Assert.Equal("Hangup", call[^1].Application);
+    }
+
+    [Theory]
     [InlineData("*45")]
     [InlineData("*46")]
     public void Agent_feature_code_signals_congestion_when_stasis_fails(string code)
@@ -100,7 +111,7 @@ public sealed class DialplanTests(RenderedConfig rendered) : IClassFixture<Rende
         var pjsip = rendered.Load("pjsip.conf");
         var agents = pjsip.OfType("endpoint").Where(e => pjsip.Value(e, "context") == "agents").Select(e => e.Name).ToList();
 
-        Assert.Equal(["101", "102", "103"], agents);
+        Assert.Equal(["101", "102", "103", "104"], agents);
         foreach (var agent in agents)
         {
             var call = DialplanWalk.Run(Plan, "agents", agent, Succeeded);

@@ -17,6 +17,7 @@ internal static class RenderScript
         ["AGENT_101_PASSWORD"] = "agent-101-pass",
         ["AGENT_102_PASSWORD"] = "agent-102-pass",
         ["AGENT_103_PASSWORD"] = "agent-103-pass",
+        ["AGENT_104_PASSWORD"] = "agent-104-pass",
     };
 
     public static async Task<RenderResult> RunAsync(IReadOnlyDictionary<string, string> settings, IEnumerable<string> arguments)

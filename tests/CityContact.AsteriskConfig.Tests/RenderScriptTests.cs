@@ -149,11 +149,11 @@ public sealed partial class RenderScriptTests
             File.Copy(RepositoryPaths.Shipped(name), Path.Combine(source, name));
         }
 
-        await File.AppendAllTextAsync(Path.Combine(source, "pjsip.conf"), "\n[104](agent-auth)\nusername = 104\npassword = @@AGENT_104_PASSWORD@@\n");
+        await File.AppendAllTextAsync(Path.Combine(source, "pjsip.conf"), "\n[105](agent-auth)\nusername = 105\npassword = @@AGENT_105_PASSWORD@@\n");
 
         var result = await RenderScript.RunAsync(RenderScript.CompleteSettings(), ["--source", source, "--target", temp.Combine("etc-asterisk")]);
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("missing required setting(s): AGENT_104_PASSWORD", result.Error, StringComparison.Ordinal);
+        Assert.Contains("missing required setting(s): AGENT_105_PASSWORD", result.Error, StringComparison.Ordinal);
     }
 }

@@ -38,13 +38,13 @@ public sealed partial class ShippedConfigTests(AsteriskFixture fixture)
     }
 
     [RealAsteriskFact]
-    public async Task The_trunk_and_the_three_deskphones_are_pjsip_endpoints_and_trunk_calls_go_to_the_city_app()
+    public async Task The_trunk_and_the_four_deskphones_are_pjsip_endpoints_and_trunk_calls_go_to_the_city_app()
     {
         var ct = Timeouts.After(30);
         var endpoints = await fixture.Asterisk.CliAsync("pjsip show endpoints", ct);
         var dialplan = await fixture.Asterisk.CliAsync("dialplan show from-trunk", ct);
 
-        foreach (var endpoint in new[] { "trunk", "101", "102", "103" })
+        foreach (var endpoint in new[] { "trunk", "101", "102", "103", "104" })
         {
             Assert.Matches($@"Endpoint:\s+{endpoint}\b", endpoints);
         }

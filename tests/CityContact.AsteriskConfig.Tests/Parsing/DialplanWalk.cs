@@ -78,8 +78,13 @@ internal static partial class DialplanWalk
         throw new InvalidOperationException($"the call did not end within {MaximumSteps} steps");
     }
 
+    /// <summary>${VAR} and Asterisk's substring ${VAR:offset} (what is left after the first offset characters).</summary>
     private static string Expand(string text, Dictionary<string, string> variables) =>
-        VariableReference().Replace(text, m => variables.TryGetValue(m.Groups[1].Value, out var value) ? value : "");
+        VariableReference().Replace(text, m =>
+        {
+            var value = variables.TryGetValue(m.Groups[1].Value, out var found) ? found : "";
+            return m.Groups[2].Success ? value[Math.Min(value.Length, int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture))..] : value;
+        });
 
     /// <summary>The branch GotoIf takes, or null to go on to the next priority.</summary>
     private static string? ChooseGotoIfBranch(string arguments, Dictionary<string, string> variables)
@@ -123,7 +128,7 @@ internal static partial class DialplanWalk
         return (targetContext, targetExtension, labelled.Priority);
     }
 
-    [GeneratedRegex(@"\$\{([A-Za-z0-9_()]+)\}")]
+    [GeneratedRegex(@"\$\{([A-Za-z0-9_()]+)(?::([0-9]+))?\}")]
     private static partial Regex VariableReference();
 
     [GeneratedRegex(@"^\$\[\s*(?<left>""[^""]*""|\S+)\s*(?<op>!=|=)\s*(?<right>""[^""]*""|\S+)\s*\]\?(?<then>[^:]*)(:(?<else>.*))?$")]

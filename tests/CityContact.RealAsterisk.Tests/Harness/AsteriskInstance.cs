@@ -102,7 +102,7 @@ public sealed class AsteriskInstance : IAsyncDisposable
         var secrets = new Dictionary<string, string>
         {
             ["ARI_PASSWORD"] = Secret(), ["AMI_SECRET"] = Secret(), ["TRUNK_IP"] = trunk.ToString(), ["VOICEMAIL_PIN"] = "4812",
-            ["AGENT_101_PASSWORD"] = Secret(), ["AGENT_102_PASSWORD"] = Secret(), ["AGENT_103_PASSWORD"] = Secret(),
+            ["AGENT_101_PASSWORD"] = Secret(), ["AGENT_102_PASSWORD"] = Secret(), ["AGENT_103_PASSWORD"] = Secret(), ["AGENT_104_PASSWORD"] = Secret(),
         };
         var repository = CityContact.Service.Tests.Infrastructure.PostgresServer.RepositoryRoot();
         await RunAsync("bash", [Path.Combine(repository, "scripts", "render-asterisk-config.sh"), "--target", layout.EtcDirectory], secrets, ct);

@@ -17,7 +17,7 @@ public enum PhoneAnswer
 }
 
 /// <summary>
-/// An agent's deskphone: pjsua registered to Asterisk as 101–103 with the rendered password, null audio; or the citizen's
+/// An agent's deskphone: pjsua registered to Asterisk as 101–104 with the rendered password, null audio; or the citizen's
 /// phone behind the trunk (<see cref="StartCitizen"/>). Its stdin stays open (pjsua reads commands there, as a user types
 /// them, and quits at end of input); its output is kept so a test waits for a state line.
 /// </summary>

@@ -29,6 +29,8 @@ public sealed partial class QueueHandover(
     // The IVR app owns the routing of the agent legs' events; resolved late because it depends on this handover.
     private IvrApp Ivr => services.GetRequiredService<IvrApp>();
 
+    private Quality.CallRecordings Recordings => services.GetRequiredService<Quality.CallRecordings>();
+
     /// <summary>The caller's holding bridge; the same id in every instance, so that the next one finds it after a restart.</summary>
     public static string HoldingBridgeId(string channelId) => $"queue-{channelId}";
 
@@ -45,6 +47,8 @@ public sealed partial class QueueHandover(
         {
             return await OverflowAsync(call, node, "unknown-queue", ct);
         }
+        // The recording notice (when the queue's policy records this call) comes before any agent.
+        await Recordings.NoticeAsync(call, queue.Id, ct);
         var place = new QueuePlace(call.Path.Count > 0 ? call.Path[^1] : "", call.Language, queue.Code, priority, time.GetUtcNow(), null);
         return await WaitAsync(call, node, queue, place, resumed: false, ct);
     }
@@ -466,6 +470,7 @@ public sealed partial class QueueHandover(
                 }
                 throw failed;
             }
+            await Recordings.StartAsync(call, agent.AgentId, ct);
             return await ConverseAsync(talk, ct);
         }, ct);
     }
@@ -558,6 +563,7 @@ public sealed partial class QueueHandover(
         }
         dispatcher.TalkEnded(talk.AgentId, talk.Queue?.Id ?? 0, duration);
         Ivr.ReleaseLeg(talk.LegId);
+        await Recordings.StopAsync(call);
         await Ari.Channels.HangupAsync(talk.LegId, null, CancellationToken.None).IgnoreNotFound();
         await Ari.Bridges.DestroyAsync(talk.BridgeId, CancellationToken.None).IgnoreNotFound();
     }

@@ -48,7 +48,8 @@ public sealed record DepartmentFigures(long Id, string Code, string Name, int Of
 }
 
 /// <summary>Time in the period: logged in = any state but logged_out; talking from the agent's answered calls.</summary>
-public sealed record AgentFigures(long Id, string Name, double LoggedInSeconds, double PausedSeconds, double TalkingSeconds, int CallsAnswered);
+/// <summary>QualityAverage: the mean score of the agent's calls reviewed in the period (Features/Quality), null when none.</summary>
+public sealed record AgentFigures(long Id, string Name, double LoggedInSeconds, double PausedSeconds, double TalkingSeconds, int CallsAnswered, double? QualityAverage = null);
 
 /// <summary>Tickets grouped by kind and department (tickets have no category of their own).</summary>
 public sealed record TicketFigures(string Kind, string? Department, int Opened, int Resolved, int Overdue, double? AverageResolutionHours);

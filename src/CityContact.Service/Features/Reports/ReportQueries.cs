@@ -116,12 +116,16 @@ public sealed class ReportQueries(NpgsqlDataSource dataSource)
             FROM calls c
             WHERE c.started_at >= @From AND c.started_at < @To AND c.outcome = 'answered' AND c.agent_id IS NOT NULL AND c.direction = 'inbound'
             GROUP BY c.agent_id
+        ), reviewed AS (
+            SELECT r.agent_id, avg(r.average)::float8 AS quality_average FROM reviews r
+            WHERE r.at >= @From AND r.at < @To AND r.agent_id IS NOT NULL GROUP BY r.agent_id
         )
         SELECT a.id, a.name, coalesce(st.logged_in_seconds, 0) AS logged_in_seconds, coalesce(st.paused_seconds, 0) AS paused_seconds,
-               coalesce(t.talking_seconds, 0) AS talking_seconds, coalesce(t.calls_answered, 0) AS calls_answered
+               coalesce(t.talking_seconds, 0) AS talking_seconds, coalesce(t.calls_answered, 0) AS calls_answered, rv.quality_average
         FROM scoped_agents a
         LEFT JOIN state_time st ON st.agent_id = a.id
         LEFT JOIN talk t ON t.agent_id = a.id
+        LEFT JOIN reviewed rv ON rv.agent_id = a.id
         WHERE st.agent_id IS NOT NULL OR t.agent_id IS NOT NULL
         ORDER BY a.name, a.id
         """;

@@ -100,7 +100,7 @@ public sealed class ReportRenderer(ReportTemplates templates, IOptions<CityOptio
                 ("abandon_rate", format.Percent(d.AbandonRate)), ("asa", format.Duration(d.AverageSpeedOfAnswerSeconds)),
                 ("tickets_opened", format.Count(d.TicketsOpened)), ("tickets_overdue", format.Count(d.TicketsOverdue)))).ToList<object?>(),
             ["agents"] = report.Agents.Select(a => Dict(("name", a.Name), ("logged_in", format.Duration(a.LoggedInSeconds)), ("talking", format.Duration(a.TalkingSeconds)),
-                ("paused", format.Duration(a.PausedSeconds)), ("calls", format.Count(a.CallsAnswered)))).ToList<object?>(),
+                ("paused", format.Duration(a.PausedSeconds)), ("calls", format.Count(a.CallsAnswered)), ("quality", format.Decimal(a.QualityAverage)))).ToList<object?>(),
             ["tickets"] = report.Tickets.Select(k => Dict(("kind", t.GetValueOrDefault($"kind_{k.Kind}", k.Kind)), ("department", k.Department ?? t["no_department"]),
                 ("opened", format.Count(k.Opened)), ("resolved", format.Count(k.Resolved)), ("overdue", format.Count(k.Overdue)),
                 ("resolution", format.Decimal(k.AverageResolutionHours)))).ToList<object?>(),
