@@ -107,7 +107,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
     private static async Task OpenAroundTheClockAsync(HttpClient admin, CancellationToken ct)
     {
         var schedules = await BrowserHost.ReadAsync(await admin.GetAsync("/api/ivr/schedules", ct), ct);
-        var cityHall = schedules.EnumerateArray().Single(s => s.GetProperty("code").GetString() == "city-hall");
+        var cityHall = schedules.GetProperty("items").EnumerateArray().Single(s => s.GetProperty("code").GetString() == "city-hall");
         var id = cityHall.GetProperty("id").GetInt64();
         var schedule = await BrowserHost.ReadAsync(await admin.GetAsync($"/api/ivr/schedules/{id}", ct), ct);
         await BrowserHost.ReadAsync(await admin.PutAsJsonAsync($"/api/ivr/schedules/{id}", new

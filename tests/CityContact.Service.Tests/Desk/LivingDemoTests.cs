@@ -41,7 +41,7 @@ public sealed class LivingDemoTests(ITestOutputHelper output)
         {
             await Task.Delay(TimeSpan.FromSeconds(5), clock, ct);
             var agents = await admin.GetFromJsonAsync<JsonElement>("/api/agents", ct);
-            foreach (var agent in agents.EnumerateArray())
+            foreach (var agent in agents.GetProperty("items").EnumerateArray())
             {
                 var name = agent.GetProperty("name").GetString()!;
                 var reason = agent.GetProperty("reason").GetString();

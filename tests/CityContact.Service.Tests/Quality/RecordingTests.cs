@@ -26,7 +26,7 @@ public sealed class RecordingTests
     private static async Task<long> TaxesQueueAsync(HttpClient admin)
     {
         var queues = await admin.GetFromJsonAsync<JsonElement>("/api/queues/realtime", Ct);
-        return queues.EnumerateArray().Single(q => q.GetProperty("code").GetString() == "taxes").GetProperty("id").GetInt64();
+        return queues.GetProperty("items").EnumerateArray().Single(q => q.GetProperty("code").GetString() == "taxes").GetProperty("id").GetInt64();
     }
 
     [Fact]

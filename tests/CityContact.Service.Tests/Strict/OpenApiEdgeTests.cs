@@ -66,10 +66,15 @@ public sealed class OpenApiEdgeTests(TicketServiceFixture service, ITestOutputHe
                 foreach (var request in RequestsFor(document, path, method.ToUpperInvariant(), operation))
                 {
                     using var message = request.Build();
-                    using var response = await admin.SendAsync(message);
+                    using var response = await admin.SendAsync(message, HttpCompletionOption.ResponseHeadersRead);
                     sent++;
                     var status = (int)response.StatusCode;
                     statuses[status] = statuses.GetValueOrDefault(status) + 1;
+                    if (status == 200 && response.Content.Headers.ContentType?.MediaType == "text/event-stream")
+                    {
+                        // A live stream (wallboard, desk, chat) opened for a valid request: it never ends, so it is not read.
+                        continue;
+                    }
                     var body = await response.Content.ReadAsStringAsync();
                     if (Check(path, status, response.Content.Headers.ContentType?.MediaType, body) is { } failure)
                     {
