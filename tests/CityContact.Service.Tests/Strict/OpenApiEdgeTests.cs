@@ -344,6 +344,12 @@ public sealed class OpenApiEdgeTests(TicketServiceFixture service, ITestOutputHe
         return (string)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>
+    /// Tables a body of one well-formed field may rightly add to: a broadcast needs only its text (it goes to every
+    /// agent), an emergency group only its name (members are added after); the suite sends such bodies as edges.
+    /// </summary>
+    private static readonly string[] OneFieldCreates = ["broadcasts", "emergency_groups"];
+
     /// <summary>A hash of every table's rows (Quartz's own bookkeeping aside: its scheduler writes on its own).</summary>
     private async Task<Dictionary<string, string>> SnapshotAsync()
     {
@@ -358,7 +364,7 @@ public sealed class OpenApiEdgeTests(TicketServiceFixture service, ITestOutputHe
             }
         }
         var hashes = new Dictionary<string, string>();
-        foreach (var table in tables)
+        foreach (var table in tables.Except(OneFieldCreates))
         {
             await using var command = service.DataSource.CreateCommand(
                 $"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM \"{table}\" t");
