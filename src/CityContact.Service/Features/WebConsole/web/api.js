@@ -93,7 +93,7 @@ export const wallboard = {
 };
 
 export const agents = {
-  list: () => request('GET', '/api/agents'),
+  list: async () => (await request('GET', '/api/agents')).items,
 };
 
 export const tickets = {
