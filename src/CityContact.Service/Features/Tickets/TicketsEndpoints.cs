@@ -17,7 +17,8 @@ public sealed record CreateTicketRequest(
     long? DepartmentId,
     string? CitizenName,
     string? CitizenPhone,
-    string? CitizenEmail);
+    string? CitizenEmail,
+    long? CallId = null);
 
 public sealed record AssignRequest(long? AgentId, string? Note);
 
@@ -134,7 +135,7 @@ public static class TicketsEndpoints
             var ticket = await service.CreateAsync(new TicketDraft(
                 request.Kind!, request.Channel ?? TicketChannels.Web, request.Subject?.Trim(), request.Description?.Trim(),
                 request.Priority ?? TicketPriorities.Normal, request.CategoryId, request.DepartmentId,
-                Trimmed(request.CitizenName), Trimmed(request.CitizenPhone), Trimmed(request.CitizenEmail)), ActorOf(http), ct);
+                Trimmed(request.CitizenName), Trimmed(request.CitizenPhone), Trimmed(request.CitizenEmail), CallId: request.CallId), ActorOf(http), ct);
             return TypedResults.Created($"/api/tickets/{ticket.Id}", TicketView.Of(ticket, service.Now));
         }
         catch (TicketDraftException e)

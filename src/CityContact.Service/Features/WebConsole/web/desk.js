@@ -150,11 +150,13 @@ function wire() {
   $('unpause').addEventListener('click', () => act(() => api.desk.unpause(id)));
   $('ticket-form').addEventListener('submit', async (event) => {
     event.preventDefault();
+    const call = desk?.call;
     try {
       const ticket = await api.tickets.create({
         kind: $('ticket-kind').value, channel: 'phone', priority: $('ticket-priority').value,
         categoryId: Number($('ticket-category').value) || null, description: $('ticket-description').value,
         citizenName: $('ticket-name').value || null, citizenPhone: $('ticket-phone').value || null, citizenEmail: $('ticket-email').value || null,
+        callId: call?.callRowId ?? null,
       });
       say($('ticket-message'), t('ticket.created', { number: ticket.number, due: ticket.dueAt ? dateTime(ticket.dueAt) : t('ticket.noDue') }), 'success');
       $('ticket-message').dataset.number = ticket.number;
