@@ -138,7 +138,15 @@ public sealed class AmiClient : IAsyncDisposable
                 _logger.LogDebug("AMI Logoff not acknowledged: {Reason}", ex.Message);
             }
         }
-        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed during the Logoff above (a host's dispose racing its stop): the dispose stopped everything already.
+            return;
+        }
         await _run.WaitAsync(cancellationToken).ConfigureAwait(false);
         _events.Writer.TryComplete();
     }
